@@ -1,0 +1,67 @@
+# deskd: `make run` builds and starts the server on demo data; `make test` runs every test.
+# Both install the Debian packages they need first (scripts/deps.sh).
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS)
+LDLIBS = -lmicrohttpd -ljansson -lsodium -lsqlite3 -lpq -lcurl -pthread
+
+SRC = $(shell find src -name '*.c' | sort)
+OBJ = $(SRC:src/%.c=build/obj/%.o) build/obj/migrations.o
+LIB_SRC = $(filter-out src/main.c,$(SRC))
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+DATA ?= ./deskd-data
+
+.PHONY: all run test deps test-deps clean bench fuzz
+
+all: build/deskd
+
+build/gen/migrations.c: scripts/embed-sql.sh $(wildcard sql/*/*.sql)
+	@mkdir -p $(@D)
+	sh scripts/embed-sql.sh > $@
+
+build/obj/migrations.o: build/gen/migrations.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+build/obj/%.o: src/%.c $(wildcard src/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+build/deskd: $(OBJ)
+	$(CC) $(CFLAGS) $(OBJ) -o $@ $(LDLIBS)
+
+# the same program with AddressSanitizer and UndefinedBehaviorSanitizer
+build/deskd-asan: $(SRC) build/gen/migrations.c $(wildcard src/*/*.h)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) $(SAN_FLAGS) \
+		$(SRC) build/gen/migrations.c -o $@ $(LDLIBS)
+
+build/test_%: tests/unit/test_%.c $(LIB_SRC) build/gen/migrations.c
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) $(SAN_FLAGS) \
+		$< $(LIB_SRC) build/gen/migrations.c -o $@ $(LDLIBS)
+
+build/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) build/gen/migrations.c
+	clang -std=c17 -D_GNU_SOURCE -Isrc -pthread $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		$< $(LIB_SRC) build/gen/migrations.c -o $@ $(LDLIBS)
+
+deps:
+	sh scripts/deps.sh run
+
+test-deps:
+	sh scripts/deps.sh test
+
+run: deps build/deskd
+	build/deskd demo --data $(DATA)
+	build/deskd serve --data $(DATA)
+
+test: test-deps
+	$(MAKE) build/deskd build/deskd-asan
+	sh tests/run.sh
+
+bench: deps build/deskd
+	sh bench/run.sh
+
+clean:
+	rm -rf build

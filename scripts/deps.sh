@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian packages deskd needs: `run` to build and serve, `test` for the tests too.
+set -eu
+build="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
+	libsqlite3-dev libpq-dev libcurl4-openssl-dev"
+test="$build clang libclang-rt-14-dev python3 postgresql curl"
+case "${1:-run}" in
+run) want=$build ;;
+test) want=$test ;;
+*) echo "usage: deps.sh run|test" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,79 @@
+/*
+ * api.h - what the resource handlers share: the application and field readers.
+ */
+#ifndef API_API_H
+#define API_API_H
+
+#include "http/http.h"
+#include "store/store.h"
+
+struct app {
+	struct store *store;
+	struct jobs *jobs;
+};
+
+/** The route table, ended by a NULL method. */
+extern const struct route api_routes[];
+
+/*
+ * Field readers for a JSON body. Each returns E_OK (leaving *out alone when the
+ * field is absent and not required) or E_INVALID naming the field.
+ */
+enum err_code field_str(struct req *r, json_t *o, const char *name, int required, size_t min,
+			size_t max, const char **out);
+/** A string that must be one of `allowed` (NULL-terminated). */
+enum err_code field_enum(struct req *r, json_t *o, const char *name, const char *const *allowed,
+			 const char **out);
+/** An id (positive integer); JSON null sets *is_null when is_null is not NULL. */
+enum err_code field_id(struct req *r, json_t *o, const char *name, int64_t *out, int *is_null);
+/** A list of tags, lower-cased and de-duplicated; *present says whether the field was given. */
+enum err_code field_tags(struct req *r, json_t *o, const char *name, const char ***tags, int *n,
+			 int *present);
+/** An email address, lower-cased. */
+enum err_code field_email(struct req *r, json_t *o, const char *name, int required,
+			  const char **out);
+/** Checks that the body has only these members. */
+enum err_code fields_known(struct req *r, json_t *o, const char *const *names);
+
+/** Parses a positive integer query argument within [1, max], default `def`. */
+enum err_code query_limit(struct req *r, int def, int max, int *out);
+
+/** Reads and checks the body of a ticket create (shared with the fuzz target). */
+enum err_code ticket_new_read(struct req *r, struct ticket_new *tn);
+
+extern const char *const ticket_statuses[], *const ticket_priorities[], *const ticket_channels[];
+
+
+
+/* Handlers, one group per file of api/. */
+#define API_HANDLER(name) enum err_code name(struct req *r)
+API_HANDLER(api_login);
+API_HANDLER(api_logout);
+API_HANDLER(api_me);
+API_HANDLER(api_users_list);
+API_HANDLER(api_users_create);
+API_HANDLER(api_users_update);
+API_HANDLER(api_tokens_list);
+API_HANDLER(api_tokens_create);
+API_HANDLER(api_tokens_delete);
+API_HANDLER(api_tickets_create);
+API_HANDLER(api_tickets_list);
+API_HANDLER(api_tickets_get);
+API_HANDLER(api_tickets_update);
+API_HANDLER(api_messages_list);
+API_HANDLER(api_messages_create);
+API_HANDLER(api_events_list);
+API_HANDLER(api_customers_list);
+API_HANDLER(api_customers_create);
+API_HANDLER(api_customers_get);
+API_HANDLER(api_customers_update);
+API_HANDLER(api_search);
+API_HANDLER(api_webhooks_list);
+API_HANDLER(api_webhooks_create);
+API_HANDLER(api_webhooks_get);
+API_HANDLER(api_webhooks_delete);
+API_HANDLER(api_deliveries_list);
+API_HANDLER(api_healthz);
+API_HANDLER(api_metrics);
+API_HANDLER(api_openapi);
+#endif

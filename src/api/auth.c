@@ -1,0 +1,219 @@
+/*
+ * auth.c - who is calling: bearer tokens, session cookies with CSRF tokens,
+ * login with throttling, logout.
+ */
+#include "api/api.h"
+#include "core/auth.h"
+#include "core/render.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SESSION_COOKIE "deskd_session"
+#define SESSION_LIFETIME_US ((int64_t)14 * 86400 * 1000000)
+
+/* --- failed-login throttling (in memory, per node) --- */
+
+#define THROTTLE_SLOTS 4096
+#define THROTTLE_WINDOW_US ((int64_t)15 * 60 * 1000000)
+#define MAX_FAILS_ACCOUNT 5
+#define MAX_FAILS_ADDRESS 20
+
+static struct {
+	uint64_t key;
+	int fails;
+	int64_t window_start;
+} throttle[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t key_of(const char *kind, const char *value)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *p = kind; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	for (const char *p = value; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+/* Seconds until `key` may try again, or 0. */
+static int64_t throttled(uint64_t key, int max, int64_t now)
+{
+	int64_t wait = 0;
+	int i = (int)(key % THROTTLE_SLOTS);
+
+	pthread_mutex_lock(&throttle_lock);
+	if (throttle[i].key == key && now - throttle[i].window_start < THROTTLE_WINDOW_US &&
+	    throttle[i].fails >= max)
+		wait = (throttle[i].window_start + THROTTLE_WINDOW_US - now) / 1000000 + 1;
+	pthread_mutex_unlock(&throttle_lock);
+	return wait;
+}
+
+static void count_failure(uint64_t key, int64_t now)
+{
+	int i = (int)(key % THROTTLE_SLOTS);
+
+	pthread_mutex_lock(&throttle_lock);
+	if (throttle[i].key != key || now - throttle[i].window_start >= THROTTLE_WINDOW_US) {
+		throttle[i].key = key;
+		throttle[i].fails = 0;
+		throttle[i].window_start = now;
+	}
+	throttle[i].fails++;
+	pthread_mutex_unlock(&throttle_lock);
+}
+
+static void forget_failures(uint64_t key)
+{
+	int i = (int)(key % THROTTLE_SLOTS);
+
+	pthread_mutex_lock(&throttle_lock);
+	if (throttle[i].key == key)
+		throttle[i].fails = 0;
+	pthread_mutex_unlock(&throttle_lock);
+}
+
+/* --- authentication of every non-public request --- */
+
+static enum err_code by_token(struct req *r, const char *token)
+{
+	char *hash = auth_digest(token);
+	enum err_code rc = store_token_user(r->app->store, hash, &r->user, &r->arena, &r->err);
+
+	free(hash);
+	if (rc == E_UNAUTHORIZED)
+		return error_set(&r->err, E_UNAUTHORIZED, "invalid or revoked token");
+	return rc;
+}
+
+static enum err_code by_cookie(struct req *r, const char *cookie)
+{
+	char *hash = auth_digest(cookie);
+	enum err_code rc;
+	const char *sent;
+
+	r->session_hash = arena_strdup(&r->arena, hash);
+	free(hash);
+	rc = store_session_user(r->app->store, r->session_hash, &r->user, &r->csrf_token,
+				&r->arena, &r->err);
+	if (rc)
+		return rc;
+	r->via_cookie = 1;
+	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+		return E_OK;
+	sent = http_request_header(r, "X-CSRF-Token");
+	if (!sent || !auth_equal(sent, r->csrf_token))
+		return error_set(&r->err, E_FORBIDDEN, "missing or wrong X-CSRF-Token header");
+	return E_OK;
+}
+
+enum err_code http_authenticate(struct req *r)
+{
+	const char *authz = http_request_header(r, "Authorization");
+	const char *cookie = http_cookie(r, SESSION_COOKIE);
+	enum err_code rc;
+
+	if (authz) {
+		if (strncasecmp(authz, "Bearer ", 7) || !authz[7])
+			return error_set(&r->err, E_UNAUTHORIZED,
+					 "the Authorization header must be 'Bearer <token>'");
+		rc = by_token(r, authz + 7);
+	} else if (cookie) {
+		rc = by_cookie(r, cookie);
+	} else {
+		return error_set(&r->err, E_UNAUTHORIZED, "authentication required");
+	}
+	if (rc == E_OK)
+		r->authenticated = 1;
+	return rc;
+}
+
+/* --- login, logout, me --- */
+
+static enum err_code too_many(struct req *r, int64_t wait)
+{
+	char *s = arena_alloc(&r->arena, 24);
+
+	snprintf(s, 24, "%lld", (long long)wait);
+	http_header(r, "Retry-After", s);
+	return error_set(&r->err, E_TOO_MANY, "too many failed logins; try again in %lld seconds",
+			 (long long)wait);
+}
+
+enum err_code api_login(struct req *r)
+{
+	static const char *const known[] = { "email", "password", NULL };
+	const char *email = NULL, *password = NULL, *hash = NULL, *addr = http_client_address(r);
+	uint64_t account_key, address_key = key_of("addr", addr);
+	int64_t now = time_now_us(), wait;
+	char *token, *csrf, *session_hash, *cookie;
+	enum err_code rc;
+
+	if ((rc = fields_known(r, r->json, known)) ||
+	    (rc = field_str(r, r->json, "email", 1, 1, 254, &email)) ||
+	    (rc = field_str(r, r->json, "password", 1, 1, 1024, &password)))
+		return rc;
+	if ((rc = field_email(r, r->json, "email", 1, &email)))
+		return error_set(&r->err, E_UNAUTHORIZED, "wrong email or password");
+	account_key = key_of("user", email);
+	if ((wait = throttled(account_key, MAX_FAILS_ACCOUNT, now)) ||
+	    (wait = throttled(address_key, MAX_FAILS_ADDRESS, now)))
+		return too_many(r, wait);
+	rc = store_user_by_email(r->app->store, email, &r->user, &hash, &r->arena, &r->err);
+	if (rc == E_NOT_FOUND || (rc == E_OK && (!r->user.active || !auth_password_check(hash, password)))) {
+		count_failure(account_key, now);
+		count_failure(address_key, now);
+		return error_set(&r->err, E_UNAUTHORIZED, "wrong email or password");
+	}
+	if (rc)
+		return rc;
+	forget_failures(account_key);
+
+	token = auth_random_token("");
+	csrf = auth_random_token("");
+	session_hash = auth_digest(token);
+	rc = store_session_create(r->app->store, r->user.id, session_hash, csrf,
+				  now + SESSION_LIFETIME_US, &r->err);
+	if (rc == E_OK) {
+		const char *proto = http_request_header(r, "X-Forwarded-Proto");
+
+		if (asprintf(&cookie, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
+			     token, (long long)(SESSION_LIFETIME_US / 1000000),
+			     proto && !strcmp(proto, "https") ? "; Secure" : "") < 0)
+			die("out of memory");
+		http_header(r, "Set-Cookie", arena_strdup(&r->arena, cookie));
+		free(cookie);
+		rc = http_reply_json(r, 200, json_pack("{so ss}", "user", render_user(&r->user),
+						       "csrf_token", csrf));
+	}
+	free(token);
+	free(csrf);
+	free(session_hash);
+	return rc;
+}
+
+enum err_code api_logout(struct req *r)
+{
+	enum err_code rc;
+
+	if (r->via_cookie && (rc = store_session_delete(r->app->store, r->session_hash, &r->err)))
+		return rc;
+	http_header(r, "Set-Cookie", SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+	return http_reply_empty(r, 204);
+}
+
+enum err_code api_me(struct req *r)
+{
+	json_t *o = json_pack("{so}", "user", render_user(&r->user));
+
+	if (r->via_cookie)
+		json_object_set_new(o, "csrf_token", json_string(r->csrf_token));
+	return http_reply_json(r, 200, o);
+}
+

@@ -1,0 +1,112 @@
+/*
+ * http.h - the request a handler sees and the ways it answers.
+ *
+ * A handler returns E_OK after calling one http_reply_* function, or an
+ * err_code with r->err filled; http/server.c turns that error into the JSON
+ * error body and status in one place.
+ */
+#ifndef HTTP_HTTP_H
+#define HTTP_HTTP_H
+
+#include "core/error.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define HTTP_BODY_MAX (1024 * 1024)
+
+struct app;
+struct req;
+
+enum route_access { ACCESS_PUBLIC, ACCESS_AGENT, ACCESS_ADMIN };
+
+typedef enum err_code (*route_fn)(struct req *r);
+
+struct route {
+	const char *method, *pattern; /* "{id}" matches a positive integer */
+	enum route_access access;
+	route_fn fn;
+	int body; /* 1: expects a JSON object body */
+};
+
+struct req {
+	struct app *app;
+	struct arena arena;
+	const char *method, *path;
+	const struct route *route;
+	int64_t ids[2]; /* the {id} parts of the path, in order */
+
+	struct buf body;
+	int body_too_large;
+	json_t *json; /* the parsed body, when the route takes one */
+
+	struct user user; /* the caller, once authenticated */
+	int authenticated, via_cookie;
+	const char *session_hash, *csrf_token;
+	int secure; /* reached over TLS (or says so through a trusted proxy header) */
+
+	struct error err;
+	int status;
+	char *reply;
+	size_t reply_len;
+	const char *content_type;
+	struct {
+		const char *name, *value;
+	} headers[8];
+	int n_headers;
+
+	void *conn;
+	int64_t started_us;
+	int route_index;
+};
+
+/** Answers with `o` (stolen) as JSON. */
+enum err_code http_reply_json(struct req *r, int status, json_t *o);
+/** Answers with a body given as text (copied). */
+enum err_code http_reply_text(struct req *r, int status, const char *content_type,
+			      const char *text, size_t len);
+enum err_code http_reply_empty(struct req *r, int status);
+/** Adds a response header; name and value must outlive the request (use the arena). */
+void http_header(struct req *r, const char *name, const char *value);
+
+/** A query-string argument, or NULL. */
+const char *http_query(struct req *r, const char *name);
+/** A request header, or NULL. */
+const char *http_request_header(struct req *r, const char *name);
+/** A cookie, or NULL. */
+const char *http_cookie(struct req *r, const char *name);
+/** The client's address as text. */
+const char *http_client_address(struct req *r);
+
+/**
+ * Decodes a request body: valid UTF-8, valid JSON without duplicate keys, an
+ * object. On failure *out may hold a non-object value the caller must free.
+ */
+enum err_code http_parse_body(const char *p, size_t len, json_t **out, struct error *err);
+
+struct http_server;
+
+/**
+ * Starts serving `routes` (terminated by a NULL method) on host:port. Returns
+ * NULL with a message in *err.
+ */
+struct http_server *http_start(const char *listen, const struct route *routes, struct app *app,
+			       char **err);
+/** Stops accepting, lets in-flight requests finish, and frees the server. */
+void http_stop(struct http_server *s);
+
+/** Writes the Prometheus text of the request metrics to `b`. */
+void http_metrics(struct buf *b);
+
+
+
+/*
+ * Implemented by api/auth.c: authenticates r (bearer token or session cookie,
+ * with the CSRF check for cookie writes) and fills r->user. Returns E_OK, or
+ * E_UNAUTHORIZED / E_FORBIDDEN with r->err filled. Public routes skip it.
+ */
+enum err_code http_authenticate(struct req *r);
+#endif

@@ -1,0 +1,414 @@
+/*
+ * server.c - libmicrohttpd glue: body collection, routing, errors, the request log.
+ */
+#include "core/text.h"
+#include "http/http.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct route *routes;
+	struct app *app;
+};
+
+/* --- metrics --- */
+
+#define MAX_ROUTES 64
+static const int statuses[] = { 200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503 };
+#define N_STATUSES (int)(sizeof(statuses) / sizeof(statuses[0]))
+static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+#define N_BUCKETS (int)(sizeof(buckets) / sizeof(buckets[0]))
+
+static atomic_uint_fast64_t hits[MAX_ROUTES + 1][N_STATUSES + 1];
+static atomic_uint_fast64_t latency[N_BUCKETS + 1], latency_sum_us, latency_count;
+static const struct route *metric_routes;
+
+static void count_request(int route, int status, int64_t us)
+{
+	int s = N_STATUSES, b = 0;
+
+	for (int i = 0; i < N_STATUSES; i++)
+		if (statuses[i] == status)
+			s = i;
+	atomic_fetch_add(&hits[route][s], 1);
+	while (b < N_BUCKETS && us > buckets[b] * 1e6)
+		b++;
+	atomic_fetch_add(&latency[b], 1);
+	atomic_fetch_add(&latency_sum_us, (uint64_t)us);
+	atomic_fetch_add(&latency_count, 1);
+}
+
+void http_metrics(struct buf *b)
+{
+	uint64_t cum = 0;
+
+	buf_adds(b, "# HELP deskd_http_requests_total HTTP requests by route and status.\n"
+		    "# TYPE deskd_http_requests_total counter\n");
+	for (int r = 0; r <= MAX_ROUTES; r++) {
+		const char *name = "unmatched";
+
+		if (r < MAX_ROUTES) {
+			if (!metric_routes || !metric_routes[r].method)
+				continue;
+			name = metric_routes[r].pattern;
+		}
+		for (int s = 0; s <= N_STATUSES; s++) {
+			uint64_t n = atomic_load(&hits[r][s]);
+
+			if (!n)
+				continue;
+			buf_addf(b, "deskd_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s%d\"} %llu\n",
+				 r < MAX_ROUTES ? metric_routes[r].method : "", name,
+				 s < N_STATUSES ? "" : "other", s < N_STATUSES ? statuses[s] : 0,
+				 (unsigned long long)n);
+		}
+		if (r < MAX_ROUTES && !metric_routes[r + 1].method)
+			r = MAX_ROUTES - 1;
+	}
+	buf_adds(b, "# HELP deskd_http_request_duration_seconds Time to answer a request.\n"
+		    "# TYPE deskd_http_request_duration_seconds histogram\n");
+	for (int i = 0; i <= N_BUCKETS; i++) {
+		cum += atomic_load(&latency[i]);
+		if (i < N_BUCKETS)
+			buf_addf(b, "deskd_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+				 buckets[i], (unsigned long long)cum);
+		else
+			buf_addf(b, "deskd_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+				 (unsigned long long)cum);
+	}
+	buf_addf(b, "deskd_http_request_duration_seconds_sum %.6f\n",
+		 (double)atomic_load(&latency_sum_us) / 1e6);
+	buf_addf(b, "deskd_http_request_duration_seconds_count %llu\n",
+		 (unsigned long long)atomic_load(&latency_count));
+}
+
+/* --- replies --- */
+
+enum err_code http_reply_text(struct req *r, int status, const char *content_type,
+			      const char *text, size_t len)
+{
+	free(r->reply);
+	r->reply = xmalloc(len + 1);
+	memcpy(r->reply, text, len);
+	r->reply[len] = '\0';
+	r->reply_len = len;
+	r->status = status;
+	r->content_type = content_type;
+	return E_OK;
+}
+
+enum err_code http_reply_json(struct req *r, int status, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (!text)
+		die("out of memory");
+	free(r->reply);
+	r->reply = text;
+	r->reply_len = strlen(text);
+	r->status = status;
+	r->content_type = "application/json; charset=utf-8";
+	return E_OK;
+}
+
+enum err_code http_reply_empty(struct req *r, int status)
+{
+	return http_reply_text(r, status, NULL, "", 0);
+}
+
+void http_header(struct req *r, const char *name, const char *value)
+{
+	if (r->n_headers == (int)(sizeof(r->headers) / sizeof(r->headers[0])))
+		BUG("too many response headers");
+	r->headers[r->n_headers].name = name;
+	r->headers[r->n_headers++].value = value;
+}
+
+const char *http_query(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_request_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_client_address(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char *out = arena_alloc(&r->arena, INET6_ADDRSTRLEN);
+
+	if (!ci || !ci->client_addr)
+		return "unknown";
+	if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
+			  INET6_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+			  INET6_ADDRSTRLEN);
+	return out;
+}
+
+/* The one place where an error becomes a response. */
+static void reply_error(struct req *r)
+{
+	json_t *e = json_pack("{ss ss}", "code", error_name(r->err.code), "message",
+			      r->err.message);
+
+	if (r->err.position >= 0)
+		json_object_set_new(e, "position", json_integer(r->err.position));
+	http_reply_json(r, error_http_status(r->err.code), json_pack("{so}", "error", e));
+}
+
+/* --- routing --- */
+
+static int match(const char *pattern, const char *path, int64_t ids[2])
+{
+	int n = 0;
+
+	while (*pattern && *path) {
+		if (!strncmp(pattern, "{id}", 4)) {
+			int64_t v = 0;
+			int digits = 0;
+
+			while (*path >= '0' && *path <= '9') {
+				if (++digits > 18)
+					return 0;
+				v = v * 10 + (*path++ - '0');
+			}
+			if (!digits || v <= 0 || n == 2)
+				return 0;
+			ids[n++] = v;
+			pattern += 4;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	return !*pattern && !*path;
+}
+
+static enum err_code route(struct http_server *s, struct req *r)
+{
+	int path_matched = 0;
+
+	for (int i = 0; s->routes[i].method; i++) {
+		if (!match(s->routes[i].pattern, r->path, r->ids))
+			continue;
+		path_matched = 1;
+		if (!strcmp(s->routes[i].method, r->method) ||
+		    (!strcmp(r->method, "HEAD") && !strcmp(s->routes[i].method, "GET"))) {
+			r->route = &s->routes[i];
+			r->route_index = i;
+			return E_OK;
+		}
+	}
+	if (path_matched)
+		return error_set(&r->err, E_METHOD, "%s is not allowed on %s", r->method, r->path);
+	return error_set(&r->err, E_NOT_FOUND, "no such route '%s'", r->path);
+}
+
+enum err_code http_parse_body(const char *p, size_t len, json_t **out, struct error *err)
+{
+	json_error_t jerr;
+	size_t bad;
+
+	*out = NULL;
+	if (!text_utf8_valid(p, len, &bad)) {
+		error_set(err, E_INVALID_JSON, "invalid UTF-8 at byte %zu", bad);
+		err->position = (long)bad;
+		return E_INVALID_JSON;
+	}
+	*out = json_loadb(p, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*out) {
+		error_set(err, E_INVALID_JSON, "invalid JSON at byte %d: %s", jerr.position,
+			  jerr.text);
+		err->position = jerr.position;
+		return E_INVALID_JSON;
+	}
+	if (!json_is_object(*out))
+		return error_set(err, E_BAD_REQUEST, "the body must be a JSON object");
+	return E_OK;
+}
+
+static enum err_code parse_body(struct req *r)
+{
+	const char *ctype = http_request_header(r, "Content-Type");
+
+	if (!r->route->body)
+		return E_OK;
+	if (!ctype || strncasecmp(ctype, "application/json", 16) ||
+	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' '))
+		return error_set(&r->err, E_MEDIA_TYPE, "the body must be application/json");
+	return http_parse_body(r->body.p ? r->body.p : "", r->body.len, &r->json, &r->err);
+}
+
+static enum err_code handle(struct http_server *s, struct req *r)
+{
+	enum err_code rc;
+
+	if ((rc = route(s, r)))
+		return rc;
+	if (r->body_too_large)
+		return error_set(&r->err, E_TOO_LARGE, "the body is larger than %d bytes",
+				 HTTP_BODY_MAX);
+	if (r->route->access != ACCESS_PUBLIC) {
+		if ((rc = http_authenticate(r)))
+			return rc;
+		if (r->route->access == ACCESS_ADMIN && strcmp(r->user.role, "admin"))
+			return error_set(&r->err, E_FORBIDDEN, "this needs the admin role");
+	}
+	if ((rc = parse_body(r)))
+		return rc;
+	return r->route->fn(r);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct req *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r->reply_len, r->reply,
+								    MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	r->reply = NULL;
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	for (int i = 0; i < r->n_headers; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *data,
+				  size_t *size, void **state)
+{
+	struct http_server *s = cls;
+	struct req *r = *state;
+
+	(void)version;
+	if (!r) {
+		const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							      "Content-Length");
+
+		r = xcalloc(1, sizeof(*r));
+		arena_init(&r->arena);
+		buf_init(&r->body, HTTP_BODY_MAX);
+		r->app = s->app;
+		r->conn = conn;
+		r->method = method;
+		r->path = arena_strdup(&r->arena, url);
+		r->started_us = time_mono_us();
+		r->route_index = MAX_ROUTES;
+		r->err.position = -1;
+		*state = r;
+		if (len && strtoull(len, NULL, 10) > HTTP_BODY_MAX)
+			r->body_too_large = 1;
+		else
+			return MHD_YES;
+	}
+	if (*size) {
+		buf_add(&r->body, data, *size);
+		if (r->body.err)
+			r->body_too_large = 1;
+		*size = 0;
+		return MHD_YES;
+	}
+	if (handle(s, r) != E_OK)
+		reply_error(r);
+	else if (!r->status)
+		BUG("handler for %s %s answered nothing", method, url);
+	return send_reply(conn, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *state;
+	int64_t us;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!r)
+		return;
+	us = time_mono_us() - r->started_us;
+	count_request(r->route_index, r->status, us);
+	fprintf(stderr, "method=%s path=%s status=%d us=%lld\n", r->method, r->path, r->status,
+		(long long)us);
+	json_decref(r->json);
+	buf_release(&r->body);
+	free(r->reply);
+	arena_release(&r->arena);
+	free(r);
+	*state = NULL;
+}
+
+struct http_server *http_start(const char *listen, const struct route *routes, struct app *app,
+			       char **err)
+{
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	const char *colon = strrchr(listen, ':');
+	char host[64];
+	long port;
+
+	if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
+	    (port = strtol(colon + 1, NULL, 10)) <= 0 || port > 65535) {
+		if (asprintf(err, "--listen must be HOST:PORT, not '%s'", listen) < 0)
+			die("out of memory");
+		free(s);
+		return NULL;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if (inet_pton(AF_INET, strcmp(host, "localhost") ? host : "127.0.0.1", &addr.sin_addr) != 1) {
+		if (asprintf(err, "cannot listen on '%s': give an IPv4 address", host) < 0)
+			die("out of memory");
+		free(s);
+		return NULL;
+	}
+	addr.sin_port = htons((uint16_t)port);
+	s->routes = routes;
+	s->app = app;
+	metric_routes = routes;
+	s->daemon = MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			MHD_USE_ITC,
+		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+	if (!s->daemon) {
+		if (asprintf(err, "cannot listen on %s (in use?)", listen) < 0)
+			die("out of memory");
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http_stop(struct http_server *s)
+{
+	MHD_quiesce_daemon(s->daemon);
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

@@ -1,0 +1,201 @@
+/*
+ * jobs.c - claims due jobs, delivers webhooks with libcurl, records the outcome.
+ */
+#include "jobs/jobs.h"
+#include "core/auth.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEASE_US ((int64_t)120 * 1000000)
+#define BATCH 16
+
+struct jobs {
+	struct store *store;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int woken, stopping;
+	CURL *curl;
+};
+
+long jobs_backoff_seconds(int attempt)
+{
+	if (attempt < 1)
+		attempt = 1;
+	return attempt > 12 ? 3600 : (1L << (attempt - 1)) > 3600 ? 3600 : 1L << (attempt - 1);
+}
+
+void jobs_wake(void *arg)
+{
+	struct jobs *j = arg;
+
+	pthread_mutex_lock(&j->lock);
+	j->woken = 1;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* One POST; returns the HTTP status, or 0 with *error set when it never got one. */
+static long post(struct jobs *j, const struct delivery *d, const struct webhook *w,
+		 char *error, size_t error_size)
+{
+	char ts[24], *mac, *signed_text, header[256], errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
+	long status = 0;
+	CURLcode rc;
+
+	snprintf(ts, sizeof(ts), "%" PRId64, time_now_us() / 1000000);
+	if (asprintf(&signed_text, "%s.%s", ts, d->payload) < 0)
+		die("out of memory");
+	mac = auth_hmac_hex(w->secret, signed_text, strlen(signed_text));
+	h = curl_slist_append(h, "Content-Type: application/json");
+	snprintf(header, sizeof(header), "X-Deskd-Event: %s", d->event_type);
+	h = curl_slist_append(h, header);
+	snprintf(header, sizeof(header), "X-Deskd-Delivery: %" PRId64, d->id);
+	h = curl_slist_append(h, header);
+	snprintf(header, sizeof(header), "X-Deskd-Signature: t=%s,v1=%s", ts, mac);
+	h = curl_slist_append(h, header);
+	h = curl_slist_append(h, "User-Agent: deskd-webhooks/1");
+
+	curl_easy_reset(j->curl);
+	curl_easy_setopt(j->curl, CURLOPT_URL, w->url);
+	curl_easy_setopt(j->curl, CURLOPT_POSTFIELDS, d->payload);
+	curl_easy_setopt(j->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(j->curl, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(j->curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_easy_perform(j->curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(error, error_size, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	curl_slist_free_all(h);
+	free(mac);
+	free(signed_text);
+	return status;
+}
+
+static void run_webhook(struct jobs *j, const struct job *job, struct arena *a)
+{
+	struct delivery d;
+	struct webhook w;
+	struct error err;
+	char error[CURL_ERROR_SIZE + 32] = "";
+	int64_t retry_at = 0;
+	long status;
+	int ok;
+
+	if (store_delivery_load(j->store, job->ref_id, &d, &w, a, &err)) {
+		log_error("webhook job %" PRId64 ": %s", job->id, err.message);
+		store_delivery_result(j->store, job->id, job->ref_id, 0, 0, err.message, 0, &err);
+		return;
+	}
+	if (!w.active) {
+		store_delivery_result(j->store, job->id, d.id, 0, 0, "webhook deleted", 0, &err);
+		return;
+	}
+	status = post(j, &d, &w, error, sizeof(error));
+	ok = status >= 200 && status < 300;
+	if (!ok && status)
+		snprintf(error, sizeof(error), "HTTP %ld", status);
+	if (!ok && job->attempts + 1 < JOBS_MAX_ATTEMPTS)
+		retry_at = time_now_us() + jobs_backoff_seconds(job->attempts + 1) * 1000000;
+	if (store_delivery_result(j->store, job->id, d.id, ok, (int)status, ok ? NULL : error,
+				  retry_at, &err))
+		log_error("recording delivery %" PRId64 ": %s", d.id, err.message);
+}
+
+static void run_due(struct jobs *j)
+{
+	struct job batch[BATCH];
+	struct arena a;
+	struct error err;
+	int n = 0;
+
+	arena_init(&a);
+	do {
+		int64_t now = time_now_us();
+
+		if (store_jobs_claim(j->store, now, now + LEASE_US, batch, BATCH, &n, &a, &err)) {
+			log_error("claiming jobs: %s", err.message);
+			break;
+		}
+		for (int i = 0; i < n && !j->stopping; i++) {
+			if (!strcmp(batch[i].kind, "webhook"))
+				run_webhook(j, &batch[i], &a);
+			else
+				log_error("job %" PRId64 " has unknown kind '%s'", batch[i].id,
+					  batch[i].kind);
+		}
+	} while (n == BATCH && !j->stopping);
+	arena_release(&a);
+}
+
+static void *worker_main(void *arg)
+{
+	struct jobs *j = arg;
+
+	pthread_mutex_lock(&j->lock);
+	while (!j->stopping) {
+		struct timespec ts;
+		int64_t due = 0;
+		struct error err;
+
+		j->woken = 0;
+		pthread_mutex_unlock(&j->lock);
+		/* claiming is a write; look first, so an idle queue costs the writer nothing */
+		if (store_jobs_pending(j->store, time_now_us(), &due, &err) == E_OK && due)
+			run_due(j);
+		pthread_mutex_lock(&j->lock);
+		if (j->woken || j->stopping)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&j->cond, &j->lock, &ts);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+struct jobs *jobs_start(struct store *st)
+{
+	struct jobs *j = xcalloc(1, sizeof(*j));
+
+	j->store = st;
+	j->curl = curl_easy_init();
+	if (!j->curl)
+		die("cannot initialise libcurl");
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	if (pthread_create(&j->thread, NULL, worker_main, j))
+		die("cannot start the job worker");
+	return j;
+}
+
+void jobs_stop(struct jobs *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->stopping = 1;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	pthread_join(j->thread, NULL);
+	curl_easy_cleanup(j->curl);
+	free(j);
+}

@@ -1,0 +1,123 @@
+#include "store/db_internal.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_uint_fast64_t query_count, query_us;
+
+struct db *db_open(const char *url, int for_writing, char **err)
+{
+	if (!strncmp(url, "sqlite:", 7))
+		return db_sqlite_open(url + 7, for_writing, err);
+	if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+		return db_pg_open(url, err);
+	*err = xstrdup("database URL must start with sqlite:, postgres:// or postgresql://");
+	return NULL;
+}
+
+void db_close(struct db *db)
+{
+	if (db)
+		db->ops->close(db);
+}
+
+enum db_backend db_backend(const struct db *db)
+{
+	return db->backend;
+}
+
+int db_query(struct db *db, const char *sql, const struct db_arg *args, int nargs, db_row_fn fn,
+	     void *arg)
+{
+	int64_t start = time_mono_us();
+	int rc = db->ops->query(db, sql, args, nargs, fn, arg);
+
+	atomic_fetch_add(&query_count, 1);
+	atomic_fetch_add(&query_us, (uint64_t)(time_mono_us() - start));
+	return rc;
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	return db->ops->exec(db, sql);
+}
+
+const char *db_error(struct db *db)
+{
+	return db->error;
+}
+
+int db_col_count(struct db_row *row)
+{
+	return row->db->ops->col_count(row);
+}
+
+int db_col_null(struct db_row *row, int col)
+{
+	return row->db->ops->col_null(row, col);
+}
+
+int64_t db_col_int(struct db_row *row, int col)
+{
+	return row->db->ops->col_int(row, col);
+}
+
+const char *db_col_text(struct db_row *row, int col)
+{
+	return row->db->ops->col_text(row, col);
+}
+
+void db_timing(uint64_t *count, uint64_t *total_us)
+{
+	*count = atomic_load(&query_count);
+	*total_us = atomic_load(&query_us);
+}
+
+static unsigned hash(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % STMT_CACHE_BUCKETS;
+}
+
+void *stmt_cache_get(struct stmt_cache *c, const char *sql)
+{
+	struct stmt_cache_entry *e;
+
+	for (e = c->buckets[hash(sql)]; e; e = e->next)
+		if (!strcmp(e->sql, sql))
+			return e->stmt;
+	return NULL;
+}
+
+void stmt_cache_put(struct stmt_cache *c, const char *sql, void *stmt)
+{
+	struct stmt_cache_entry *e = xmalloc(sizeof(*e));
+	unsigned h = hash(sql);
+
+	e->sql = xstrdup(sql);
+	e->stmt = stmt;
+	e->next = c->buckets[h];
+	c->buckets[h] = e;
+	c->count++;
+}
+
+void stmt_cache_clear(struct stmt_cache *c, void (*fn)(void *stmt, void *arg), void *arg)
+{
+	for (int i = 0; i < STMT_CACHE_BUCKETS; i++) {
+		while (c->buckets[i]) {
+			struct stmt_cache_entry *e = c->buckets[i];
+
+			c->buckets[i] = e->next;
+			fn(e->stmt, arg);
+			free(e->sql);
+			free(e);
+		}
+	}
+	c->count = 0;
+}

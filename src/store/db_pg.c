@@ -1,0 +1,174 @@
+/*
+ * db_pg.c - the PostgreSQL driver of db.h (libpq, text format, named prepared statements).
+ */
+#include "store/db_internal.h"
+#include "util/log.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INT8OID 20
+#define TEXTOID 25
+
+struct db_pg {
+	struct db base;
+	PGconn *conn;
+	struct stmt_cache cache;
+	int next_stmt;
+};
+
+static int fail(struct db_pg *p, PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn);
+
+	snprintf(p->base.error, sizeof(p->base.error), "postgres: %s", msg);
+	/* class 23 is integrity constraint violation */
+	return state && !strncmp(state, "23", 2) ? DB_CONSTRAINT : DB_ERR;
+}
+
+static void free_name(void *stmt, void *arg)
+{
+	(void)arg;
+	free(stmt);
+}
+
+static void p_close(struct db *db)
+{
+	struct db_pg *p = (struct db_pg *)db;
+
+	stmt_cache_clear(&p->cache, free_name, NULL);
+	PQfinish(p->conn);
+	free(p);
+}
+
+static const char *prepare(struct db_pg *p, const char *sql, const struct db_arg *args, int nargs)
+{
+	char *name = stmt_cache_get(&p->cache, sql);
+	unsigned int types[64];
+	PGresult *res;
+
+	if (name)
+		return name;
+	if (nargs > 64)
+		BUG("too many parameters");
+	for (int i = 0; i < nargs; i++)
+		types[i] = args[i].type == DB_INT ? INT8OID : args[i].type == DB_TEXT ? TEXTOID : 0;
+	if (asprintf(&name, "s%d", p->next_stmt++) < 0)
+		die("out of memory");
+	res = PQprepare(p->conn, name, sql, nargs, types);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fail(p, res);
+		PQclear(res);
+		free(name);
+		return NULL;
+	}
+	PQclear(res);
+	stmt_cache_put(&p->cache, sql, name);
+	return name;
+}
+
+static int p_query(struct db *db, const char *sql, const struct db_arg *args, int nargs,
+		   db_row_fn fn, void *arg)
+{
+	struct db_pg *p = (struct db_pg *)db;
+	char nums[64][24];
+	const char *values[64];
+	const char *name = prepare(p, sql, args, nargs);
+	struct db_row row = { .db = db };
+	PGresult *res;
+	int ret = 0;
+
+	if (!name)
+		return fail(p, NULL) == DB_CONSTRAINT ? DB_CONSTRAINT : DB_ERR;
+	for (int i = 0; i < nargs; i++) {
+		if (args[i].type == DB_INT) {
+			snprintf(nums[i], sizeof(nums[i]), "%" PRId64, args[i].i);
+			values[i] = nums[i];
+		} else {
+			values[i] = args[i].type == DB_TEXT ? args[i].s : NULL;
+		}
+	}
+	res = PQexecPrepared(p->conn, name, nargs, values, NULL, NULL, 0);
+	switch (PQresultStatus(res)) {
+	case PGRES_TUPLES_OK:
+		row.impl = res;
+		for (int r = 0; fn && r < PQntuples(res); r++) {
+			row.index = r;
+			if ((ret = fn(&row, arg)) != 0)
+				break;
+		}
+		break;
+	case PGRES_COMMAND_OK:
+		break;
+	default:
+		ret = fail(p, res);
+	}
+	PQclear(res);
+	return ret;
+}
+
+static int p_exec(struct db *db, const char *sql)
+{
+	struct db_pg *p = (struct db_pg *)db;
+	PGresult *res = PQexec(p->conn, sql);
+	int ret = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		ret = fail(p, res);
+	PQclear(res);
+	return ret;
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static int p_col_count(struct db_row *row)
+{
+	return PQnfields(row->impl);
+}
+
+static int p_col_null(struct db_row *row, int col)
+{
+	return PQgetisnull(row->impl, row->index, col);
+}
+
+static int64_t p_col_int(struct db_row *row, int col)
+{
+	return strtoll(PQgetvalue(row->impl, row->index, col), NULL, 10);
+}
+
+static const char *p_col_text(struct db_row *row, int col)
+{
+	return PQgetvalue(row->impl, row->index, col);
+}
+
+static const struct db_ops pg_ops = {
+	p_close, p_query, p_exec, p_col_count, p_col_null, p_col_int, p_col_text,
+};
+
+struct db *db_pg_open(const char *url, char **err)
+{
+	struct db_pg *p = xcalloc(1, sizeof(*p));
+
+	p->base.ops = &pg_ops;
+	p->base.backend = DB_POSTGRES;
+	p->conn = PQconnectdb(url);
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		if (asprintf(err, "cannot connect to postgres: %s", PQerrorMessage(p->conn)) < 0)
+			die("out of memory");
+		PQfinish(p->conn);
+		free(p);
+		return NULL;
+	}
+	/* notices (for example "relation already exists, skipping") are not errors */
+	PQsetNoticeProcessor(p->conn, ignore_notice, NULL);
+	p_exec(&p->base, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+	return &p->base;
+}

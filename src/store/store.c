@@ -1,0 +1,352 @@
+/*
+ * store.c - opening the database, migrations, the connection pool and the writer.
+ */
+#include "store/store_internal.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct migration {
+	int version;
+	const char *name, *sql;
+};
+extern const struct migration migrations_sqlite[], migrations_postgres[];
+
+struct write_req {
+	store_write_fn fn;
+	void *arg;
+	struct error *err;
+	enum err_code rc;
+	int done;
+	struct write_req *next;
+};
+
+#define POOL_MAX 64
+
+struct store {
+	char *url;
+	enum db_backend backend;
+
+	pthread_mutex_t lock;
+	pthread_cond_t pool_cond;
+	struct db *idle[POOL_MAX];
+	int n_idle, n_open;
+
+	/* SQLite only: the writer thread and its queue */
+	struct db *writer;
+	pthread_t writer_thread;
+	pthread_cond_t queue_cond, done_cond;
+	struct write_req *queue, **queue_tail;
+	int stopping, writer_running;
+
+	void (*on_commit)(void *arg);
+	void *on_commit_arg;
+};
+
+enum db_backend store_backend(struct store *st)
+{
+	return st->backend;
+}
+
+enum err_code store_fail(struct db *db, int rc, struct error *err, const char *what)
+{
+	if (rc == DB_CONSTRAINT)
+		return error_set(err, E_CONFLICT, "%s conflicts with an existing record", what);
+	log_error("%s: %s", what, db_error(db));
+	return error_set(err, E_INTERNAL, "database error");
+}
+
+void *list_push(void **items, int *n, int *cap, size_t size, struct arena *a)
+{
+	if (*n == *cap) {
+		int ncap = *cap ? *cap * 2 : 8;
+		void *p = arena_alloc(a, size * (size_t)ncap);
+
+		if (*n)
+			memcpy(p, *items, size * (size_t)*n);
+		*items = p;
+		*cap = ncap;
+	}
+	return memset((char *)*items + size * (size_t)(*n)++, 0, size);
+}
+
+int row_int(struct db_row *row, void *arg)
+{
+	*(int64_t *)arg = db_col_int(row, 0);
+	return 0;
+}
+
+const char *col_str(struct db_row *row, int col, struct arena *a)
+{
+	return db_col_null(row, col) ? NULL : arena_strdup(a, db_col_text(row, col));
+}
+
+struct db *store_acquire(struct store *st)
+{
+	struct db *db = NULL;
+	char *err = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	while (!st->n_idle && st->n_open >= POOL_MAX)
+		pthread_cond_wait(&st->pool_cond, &st->lock);
+	if (st->n_idle) {
+		db = st->idle[--st->n_idle];
+		pthread_mutex_unlock(&st->lock);
+		return db;
+	}
+	st->n_open++;
+	pthread_mutex_unlock(&st->lock);
+
+	db = db_open(st->url, 0, &err);
+	if (!db) {
+		log_error("%s", err);
+		free(err);
+		pthread_mutex_lock(&st->lock);
+		st->n_open--;
+		pthread_cond_signal(&st->pool_cond);
+		pthread_mutex_unlock(&st->lock);
+	}
+	return db;
+}
+
+void store_release(struct store *st, struct db *db)
+{
+	if (!db)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->idle[st->n_idle++] = db;
+	pthread_cond_signal(&st->pool_cond);
+	pthread_mutex_unlock(&st->lock);
+}
+
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
+{
+	st->on_commit = fn;
+	st->on_commit_arg = arg;
+}
+
+/* PostgreSQL: a transaction of its own on a pooled connection. */
+static enum err_code write_direct(struct store *st, store_write_fn fn, void *arg,
+				  struct error *err)
+{
+	struct db *db = store_acquire(st);
+	enum err_code rc;
+
+	if (!db)
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	if (db_exec(db, "BEGIN")) {
+		rc = store_fail(db, DB_ERR, err, "begin");
+		goto out;
+	}
+	rc = fn(db, arg, err);
+	if (rc == E_OK && db_exec(db, "COMMIT"))
+		rc = store_fail(db, DB_ERR, err, "commit");
+	if (rc != E_OK)
+		db_exec(db, "ROLLBACK");
+	else if (st->on_commit)
+		st->on_commit(st->on_commit_arg);
+out:
+	store_release(st, db);
+	return rc;
+}
+
+enum err_code store_write(struct store *st, store_write_fn fn, void *arg, struct error *err)
+{
+	struct write_req req = { .fn = fn, .arg = arg, .err = err };
+
+	if (st->backend == DB_POSTGRES)
+		return write_direct(st, fn, arg, err);
+	pthread_mutex_lock(&st->lock);
+	*st->queue_tail = &req;
+	st->queue_tail = &req.next;
+	pthread_cond_signal(&st->queue_cond);
+	while (!req.done)
+		pthread_cond_wait(&st->done_cond, &st->lock);
+	pthread_mutex_unlock(&st->lock);
+	return req.rc;
+}
+
+/* Runs one batch of queued writes in one transaction, each in its own savepoint. */
+static void run_batch(struct store *st, struct write_req *batch)
+{
+	struct db *db = st->writer;
+	struct write_req *r;
+	int ok = db_exec(db, "BEGIN IMMEDIATE") == 0;
+
+	for (r = batch; r; r = r->next) {
+		if (!ok) {
+			r->rc = error_set(r->err, E_UNAVAILABLE, "database busy");
+			continue;
+		}
+		db_exec(db, "SAVEPOINT w");
+		r->rc = r->fn(db, r->arg, r->err);
+		if (r->rc != E_OK)
+			db_exec(db, "ROLLBACK TO w");
+		db_exec(db, "RELEASE w");
+	}
+	if (ok && db_exec(db, "COMMIT")) {
+		log_error("commit: %s", db_error(db));
+		db_exec(db, "ROLLBACK");
+		for (r = batch; r; r = r->next)
+			if (r->rc == E_OK)
+				r->rc = error_set(r->err, E_INTERNAL, "database error");
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct store *st = arg;
+	int commits_since_checkpoint = 0;
+
+	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		struct write_req *batch, *r, *next;
+
+		while (!st->queue && !st->stopping) {
+			struct timespec ts;
+
+			/* idle: a good moment to move the WAL into the database */
+			if (commits_since_checkpoint) {
+				pthread_mutex_unlock(&st->lock);
+				db_exec(st->writer, "PRAGMA wal_checkpoint(PASSIVE)");
+				commits_since_checkpoint = 0;
+				pthread_mutex_lock(&st->lock);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&st->queue_cond, &st->lock, &ts);
+		}
+		if (!st->queue && st->stopping)
+			break;
+		batch = st->queue;
+		st->queue = NULL;
+		st->queue_tail = &st->queue;
+		pthread_mutex_unlock(&st->lock);
+
+		run_batch(st, batch);
+		/* a writer that is never idle still has to keep the WAL bounded */
+		if (++commits_since_checkpoint >= 2000) {
+			db_exec(st->writer, "PRAGMA wal_checkpoint(PASSIVE)");
+			commits_since_checkpoint = 0;
+		}
+		if (st->on_commit)
+			st->on_commit(st->on_commit_arg);
+
+		pthread_mutex_lock(&st->lock);
+		for (r = batch; r; r = next) {
+			next = r->next;
+			r->done = 1; /* r lives on its caller's stack: do not touch it after this */
+		}
+		pthread_cond_broadcast(&st->done_cond);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+static int read_version(struct db_row *row, void *arg)
+{
+	*(int *)arg = (int)db_col_int(row, 0);
+	return 0;
+}
+
+static int migrate(struct db *db, char **err)
+{
+	const struct migration *m =
+		db_backend(db) == DB_SQLITE ? migrations_sqlite : migrations_postgres;
+	int version = 0;
+
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
+			" name TEXT NOT NULL, applied_at BIGINT NOT NULL)"))
+		goto fail;
+	if (db_query(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0,
+		     read_version, &version))
+		goto fail;
+	for (; m->sql; m++) {
+		struct db_arg args[] = { DB_I(m->version), DB_S(m->name), DB_I(time_now_us()) };
+
+		if (m->version <= version)
+			continue;
+		if (db_exec(db, "BEGIN") || db_exec(db, m->sql) ||
+		    db_query(db, "INSERT INTO schema_migrations VALUES ($1, $2, $3)", args, 3, NULL,
+			     NULL) ||
+		    db_exec(db, "COMMIT")) {
+			/* another process migrating at the same moment wins; we re-check */
+			db_exec(db, "ROLLBACK");
+			goto fail;
+		}
+		log_info("applied migration %04d_%s", m->version, m->name);
+	}
+	return 0;
+fail:
+	if (asprintf(err, "migration failed: %s", db_error(db)) < 0)
+		die("out of memory");
+	return -1;
+}
+
+struct store *store_open(const char *url, char **err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	struct db *db = db_open(url, 1, err);
+
+	if (!db || migrate(db, err)) {
+		db_close(db);
+		free(st);
+		return NULL;
+	}
+	st->url = xstrdup(url);
+	st->backend = db_backend(db);
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->pool_cond, NULL);
+	pthread_cond_init(&st->queue_cond, NULL);
+	pthread_cond_init(&st->done_cond, NULL);
+	st->queue_tail = &st->queue;
+	if (st->backend == DB_SQLITE) {
+		st->writer = db;
+		if (pthread_create(&st->writer_thread, NULL, writer_main, st))
+			die("cannot start the writer thread");
+		st->writer_running = 1;
+	} else {
+		st->idle[st->n_idle++] = db;
+		st->n_open = 1;
+	}
+	return st;
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->writer_running) {
+		pthread_mutex_lock(&st->lock);
+		st->stopping = 1;
+		pthread_cond_signal(&st->queue_cond);
+		pthread_mutex_unlock(&st->lock);
+		pthread_join(st->writer_thread, NULL);
+		db_exec(st->writer, "PRAGMA wal_checkpoint(TRUNCATE)");
+		db_close(st->writer);
+	}
+	while (st->n_idle)
+		db_close(st->idle[--st->n_idle]);
+	free(st->url);
+	free(st);
+}
+
+enum err_code store_ping(struct store *st, struct error *err)
+{
+	struct db *db = store_acquire(st);
+	int64_t one = 0;
+	int rc;
+
+	if (!db)
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	rc = db_query(db, "SELECT 1", NULL, 0, row_int, &one);
+	store_release(st, db);
+	if (rc || one != 1)
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	return E_OK;
+}

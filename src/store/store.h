@@ -1,0 +1,283 @@
+/*
+ * store.h - the typed data interface; the only door to the database.
+ *
+ * Every function takes the store, fills caller-provided structs whose strings
+ * live in the caller's arena, and returns E_OK or an err_code with `err` filled.
+ * Writes are durable when they return E_OK (see docs/ARCHITECTURE.md).
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include "core/error.h"
+#include "util/arena.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct store;
+
+struct user {
+	int64_t id;
+	const char *email, *name, *role;
+	int active;
+	int64_t created_at, updated_at;
+};
+
+struct identity {
+	const char *type, *value;
+};
+
+struct customer {
+	int64_t id;
+	const char *name;
+	struct identity *identities;
+	int n_identities;
+	int64_t created_at, updated_at;
+};
+
+struct ticket {
+	int64_t id;
+	const char *subject, *status, *priority, *channel;
+	int64_t customer_id, assignee_id; /* 0: none */
+	const char **tags;
+	int n_tags;
+	int64_t created_at, updated_at, first_response_at, solved_at; /* 0: not yet */
+};
+
+struct message {
+	int64_t id, ticket_id;
+	const char *kind, *direction, *author_type;
+	int64_t author_id;
+	const char *body, *html; /* html may be NULL */
+	int64_t created_at;
+};
+
+struct event {
+	int64_t id, ticket_id, actor_id;
+	const char *type, *changes; /* changes: a JSON object text */
+	int64_t created_at;
+};
+
+struct token_info {
+	int64_t id, user_id;
+	const char *name;
+	int64_t created_at, last_used_at;
+};
+
+struct webhook {
+	int64_t id;
+	const char *url, *events, *secret; /* events: comma-separated */
+	int active;
+	int64_t created_at;
+};
+
+struct delivery {
+	int64_t id, webhook_id, event_id;
+	const char *event_type, *status, *last_error, *payload;
+	int attempts, response_status;
+	int64_t created_at, delivered_at;
+};
+
+/** A growable array of T in an arena: items, n. */
+#define STORE_LIST(T)        \
+	struct {             \
+		T *items;    \
+		int n, cap;  \
+	}
+
+typedef STORE_LIST(struct ticket) ticket_list;
+typedef STORE_LIST(struct message) message_list;
+typedef STORE_LIST(struct event) event_list;
+typedef STORE_LIST(struct customer) customer_list;
+typedef STORE_LIST(struct user) user_list;
+typedef STORE_LIST(struct token_info) token_list;
+typedef STORE_LIST(struct webhook) webhook_list;
+typedef STORE_LIST(struct delivery) delivery_list;
+
+/* --- lifecycle --- */
+
+/**
+ * Opens the database at `url` ("sqlite:PATH" or a libpq URI), applies pending
+ * migrations and, for SQLite, starts the writer thread. Returns NULL with a
+ * malloc'd message in *err.
+ */
+struct store *store_open(const char *url, char **err);
+void store_free(struct store *st);
+
+/** Called (from the writing thread) after each commit; used to wake the job worker. */
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
+
+/** E_OK when the database answers a trivial query. */
+enum err_code store_ping(struct store *st, struct error *err);
+
+/* --- users, tokens, sessions (store_users.c) --- */
+
+enum err_code store_user_create(struct store *st, const char *email, const char *name,
+				const char *role, const char *password_hash, struct user *out,
+				struct arena *a, struct error *err);
+enum err_code store_user_get(struct store *st, int64_t id, struct user *out, struct arena *a,
+			     struct error *err);
+/** Finds a user by (lower-case) email and also returns its password hash. */
+enum err_code store_user_by_email(struct store *st, const char *email, struct user *out,
+				  const char **password_hash, struct arena *a, struct error *err);
+enum err_code store_user_list(struct store *st, user_list *out, struct arena *a,
+			      struct error *err);
+/** Changes the fields that are not NULL (active: -1 to keep). */
+enum err_code store_user_update(struct store *st, int64_t id, const char *name, const char *role,
+				int active, const char *password_hash, struct user *out,
+				struct arena *a, struct error *err);
+
+enum err_code store_token_create(struct store *st, int64_t user_id, const char *name,
+				 const char *token_hash, struct token_info *out, struct arena *a,
+				 struct error *err);
+enum err_code store_token_list(struct store *st, token_list *out, struct arena *a,
+			       struct error *err);
+enum err_code store_token_revoke(struct store *st, int64_t id, struct error *err);
+/** The active user owning the token with this hash; E_UNAUTHORIZED if none. */
+enum err_code store_token_user(struct store *st, const char *token_hash, struct user *out,
+			       struct arena *a, struct error *err);
+
+enum err_code store_session_create(struct store *st, int64_t user_id, const char *session_hash,
+				   const char *csrf, int64_t expires_at, struct error *err);
+/** The active user of an unexpired session and its CSRF token. */
+enum err_code store_session_user(struct store *st, const char *session_hash, struct user *out,
+				 const char **csrf, struct arena *a, struct error *err);
+enum err_code store_session_delete(struct store *st, const char *session_hash,
+				   struct error *err);
+
+/* --- customers (store_customers.c) --- */
+
+enum err_code store_customer_create(struct store *st, int64_t actor_id, const char *name,
+				    const struct identity *ids, int n_ids, struct customer *out,
+				    struct arena *a, struct error *err);
+enum err_code store_customer_get(struct store *st, int64_t id, struct customer *out,
+				 struct arena *a, struct error *err);
+/** Changes the name when not NULL and replaces the identities when ids is not NULL. */
+enum err_code store_customer_update(struct store *st, int64_t actor_id, int64_t id,
+				    const char *name, const struct identity *ids, int n_ids,
+				    struct customer *out, struct arena *a, struct error *err);
+/** Customers by id descending, after `before_id` (0: from the newest), optionally matching q. */
+enum err_code store_customer_list(struct store *st, const char *q, int64_t before_id, int limit,
+				  customer_list *out, struct arena *a, struct error *err);
+
+/* --- tickets, messages, events (store_tickets.c) --- */
+
+struct ticket_new {
+	const char *subject, *body, *channel, *priority, *status;
+	const char *customer_email, *customer_name;
+	int64_t assignee_id;
+	const char **tags;
+	int n_tags;
+	int64_t actor_id; /* the user making the request */
+	const char *idempotency_key; /* may be NULL */
+};
+
+/**
+ * Creates the ticket, its first message and the customer when new. With an
+ * idempotency key, the response body ({"ticket": ...}) is remembered in the same
+ * transaction; when the key was already used by the same actor, nothing is
+ * created and *replay gets the stored body and *replay_status its status.
+ */
+enum err_code store_ticket_create(struct store *st, const struct ticket_new *tn, struct ticket *out,
+				  const char **replay, int *replay_status, struct arena *a,
+				  struct error *err);
+
+enum err_code store_ticket_get(struct store *st, int64_t id, struct ticket *out, struct arena *a,
+			       struct error *err);
+
+struct ticket_change {
+	const char *subject, *status, *priority; /* NULL: keep */
+	int set_assignee;
+	int64_t assignee_id; /* 0: unassign */
+	const char **tags;
+	int n_tags, set_tags;
+	int64_t actor_id;
+};
+
+enum err_code store_ticket_update(struct store *st, int64_t id, const struct ticket_change *c,
+				  struct ticket *out, struct arena *a, struct error *err);
+
+enum ticket_sort { SORT_UPDATED_DESC, SORT_UPDATED_ASC, SORT_CREATED_DESC, SORT_CREATED_ASC,
+		   SORT_ID_DESC, SORT_ID_ASC };
+
+struct ticket_filter {
+	const char **statuses;
+	int n_statuses;
+	int64_t assignee_id; /* 0: any */
+	int unassigned;
+	const char *tag, *channel;
+	int64_t customer_id, updated_since;
+	enum ticket_sort sort;
+	int limit;
+	/* the cursor: the sort key and id of the last row of the previous page */
+	int has_cursor;
+	int64_t cursor_key, cursor_id;
+};
+
+enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f, ticket_list *out,
+				struct arena *a, struct error *err);
+
+struct message_new {
+	int64_t ticket_id, actor_id;
+	const char *kind, *direction, *author_type;
+	const char *body, *html;
+};
+
+enum err_code store_message_create(struct store *st, const struct message_new *mn,
+				   struct message *out, struct arena *a, struct error *err);
+enum err_code store_message_list(struct store *st, int64_t ticket_id, message_list *out,
+				 struct arena *a, struct error *err);
+enum err_code store_event_list(struct store *st, int64_t ticket_id, event_list *out,
+			       struct arena *a, struct error *err);
+
+/* --- search (store_search.c) --- */
+
+struct search_hit {
+	const char *type; /* ticket, message, customer */
+	int64_t id, ticket_id;
+	const char *title, *text; /* text: what the snippet is cut from */
+	double score;             /* lower is better */
+};
+typedef STORE_LIST(struct search_hit) search_list;
+
+/** Runs the query over tickets, messages and customers; `tokens` come from text_tokens. */
+enum err_code store_search(struct store *st, const char *tokens, int limit, search_list *out,
+			   struct arena *a, struct error *err);
+
+/* --- webhooks and jobs (store_webhooks.c) --- */
+
+enum err_code store_webhook_create(struct store *st, const char *url, const char *events,
+				   const char *secret, struct webhook *out, struct arena *a,
+				   struct error *err);
+enum err_code store_webhook_get(struct store *st, int64_t id, struct webhook *out,
+				struct arena *a, struct error *err);
+enum err_code store_webhook_list(struct store *st, webhook_list *out, struct arena *a,
+				 struct error *err);
+enum err_code store_webhook_delete(struct store *st, int64_t id, struct error *err);
+enum err_code store_delivery_list(struct store *st, int64_t webhook_id, delivery_list *out,
+				  struct arena *a, struct error *err);
+
+struct job {
+	int64_t id, ref_id;
+	const char *kind;
+	int attempts;
+};
+
+/** Claims up to `max` due jobs (marks them running until `lease_until`). */
+enum err_code store_jobs_claim(struct store *st, int64_t now, int64_t lease_until, struct job *out,
+			       int max, int *n, struct arena *a, struct error *err);
+/** Loads a delivery with its webhook (url and secret) for sending. */
+enum err_code store_delivery_load(struct store *st, int64_t id, struct delivery *d,
+				  struct webhook *w, struct arena *a, struct error *err);
+/**
+ * Records the outcome of one attempt: on success the job is done; on failure it
+ * runs again at retry_at, or fails for good when retry_at is 0.
+ */
+enum err_code store_delivery_result(struct store *st, int64_t job_id, int64_t delivery_id,
+				    int ok, int response_status, const char *error,
+				    int64_t retry_at, struct error *err);
+/** Counts jobs waiting or running whose time is at or before due_before (INT64_MAX: all). */
+enum err_code store_jobs_pending(struct store *st, int64_t due_before, int64_t *count,
+				 struct error *err);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * store_internal.h - what the store_*.c files share.
+ */
+#ifndef STORE_INTERNAL_H
+#define STORE_INTERNAL_H
+
+#include "store/db.h"
+#include "store/store.h"
+
+#include <string.h>
+
+/** Runs fn in a transaction (see docs/ARCHITECTURE.md: group commit on SQLite). */
+typedef enum err_code (*store_write_fn)(struct db *db, void *arg, struct error *err);
+enum err_code store_write(struct store *st, store_write_fn fn, void *arg, struct error *err);
+
+/** A pooled connection for reading; give it back with store_release. */
+struct db *store_acquire(struct store *st);
+void store_release(struct store *st, struct db *db);
+enum db_backend store_backend(struct store *st);
+
+/** Maps a db_query failure to an err_code: DB_CONSTRAINT -> E_CONFLICT, others E_INTERNAL. */
+enum err_code store_fail(struct db *db, int rc, struct error *err, const char *what);
+
+/** Appends one zeroed item to an arena list and returns it. */
+#define LIST_PUSH(list, a) ((__typeof__((list)->items))list_push((void **)&(list)->items, &(list)->n, &(list)->cap, sizeof(*(list)->items), (a)))
+void *list_push(void **items, int *n, int *cap, size_t size, struct arena *a);
+
+/** A row callback that stores column 0 as an int64 into *(int64_t *)arg. */
+int row_int(struct db_row *row, void *arg);
+
+/** Copies column `col` into the arena, or NULL when the column is NULL. */
+const char *col_str(struct db_row *row, int col, struct arena *a);
+
+/**
+ * Writes an events row and, for each active webhook subscribed to `type`, a
+ * delivery and a job carrying `data` (a JSON object) as the payload's "data".
+ * Takes ownership of `changes` and `data`.
+ */
+enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t customer_id,
+				 int64_t actor_id, const char *type, json_t *changes, json_t *data,
+				 struct error *err);
+
+/** Replaces the search tokens of one document (kind: ticket, message, customer). */
+enum err_code store_index(struct db *db, const char *kind, int64_t id, const char *text,
+			  struct error *err);
+
+/** Reads the ticket with this id through `db` (inside a write as well). */
+enum err_code ticket_load(struct db *db, int64_t id, struct ticket *out, struct arena *a,
+			  struct error *err);
+/** Creates a customer inside a write; shared with ticket creation. */
+enum err_code customer_insert(struct db *db, int64_t actor_id, const char *name,
+			      const struct identity *ids, int n_ids, struct customer *out,
+			      struct arena *a, struct error *err);
+enum err_code customer_load(struct db *db, int64_t id, struct customer *out, struct arena *a,
+			    struct error *err);
+
+#endif

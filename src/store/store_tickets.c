@@ -1,0 +1,620 @@
+/*
+ * store_tickets.c - tickets, their messages and their events.
+ */
+#include "core/render.h"
+#include "store/store_internal.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TICKET_COLS                                                                        \
+	"t.id, t.subject, t.status, t.priority, t.channel, t.customer_id, t.assignee_id," \
+	" t.created_at, t.updated_at, t.first_response_at, t.solved_at"
+
+struct ticket_read {
+	struct ticket *one;
+	ticket_list *many;
+	struct arena *a;
+	int found;
+};
+
+static int64_t col_time(struct db_row *row, int col)
+{
+	return db_col_null(row, col) ? 0 : db_col_int(row, col);
+}
+
+static int read_ticket(struct db_row *row, void *arg)
+{
+	struct ticket_read *r = arg;
+	struct ticket *t = r->many ? LIST_PUSH(r->many, r->a) : r->one;
+
+	t->id = db_col_int(row, 0);
+	t->subject = col_str(row, 1, r->a);
+	t->status = col_str(row, 2, r->a);
+	t->priority = col_str(row, 3, r->a);
+	t->channel = col_str(row, 4, r->a);
+	t->customer_id = db_col_int(row, 5);
+	t->assignee_id = col_time(row, 6);
+	t->created_at = db_col_int(row, 7);
+	t->updated_at = db_col_int(row, 8);
+	t->first_response_at = col_time(row, 9);
+	t->solved_at = col_time(row, 10);
+	r->found = 1;
+	return 0;
+}
+
+struct tag_read {
+	struct ticket *t;
+	int cap;
+	struct arena *a;
+};
+
+static int read_tag(struct db_row *row, void *arg)
+{
+	struct tag_read *r = arg;
+	const char **tag = list_push((void **)&r->t->tags, &r->t->n_tags, &r->cap,
+				     sizeof(*r->t->tags), r->a);
+
+	*tag = col_str(row, 0, r->a);
+	return 0;
+}
+
+static int load_tags(struct db *db, struct ticket *t, struct arena *a)
+{
+	struct tag_read r = { t, 0, a };
+	struct db_arg args[] = { DB_I(t->id) };
+
+	t->tags = NULL;
+	t->n_tags = 0;
+	return db_query(db, "SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag", args,
+			1, read_tag, &r);
+}
+
+enum err_code ticket_load(struct db *db, int64_t id, struct ticket *out, struct arena *a,
+			  struct error *err)
+{
+	struct ticket_read r = { .one = out, .a = a };
+	struct db_arg args[] = { DB_I(id) };
+	int rc = db_query(db, "SELECT " TICKET_COLS " FROM tickets t WHERE t.id = $1", args, 1,
+			  read_ticket, &r);
+
+	if (!rc && r.found)
+		rc = load_tags(db, out, a);
+	if (rc)
+		return store_fail(db, rc, err, "reading ticket");
+	return r.found ? E_OK : error_set(err, E_NOT_FOUND, "no ticket %lld", (long long)id);
+}
+
+enum err_code store_ticket_get(struct store *st, int64_t id, struct ticket *out, struct arena *a,
+			       struct error *err)
+{
+	struct db *db = store_acquire(st);
+	enum err_code rc;
+
+	if (!db)
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	rc = ticket_load(db, id, out, a, err);
+	store_release(st, db);
+	return rc;
+}
+
+static enum err_code set_tags(struct db *db, int64_t id, const char **tags, int n,
+			      struct error *err)
+{
+	struct db_arg del[] = { DB_I(id) };
+	int rc = db_query(db, "DELETE FROM ticket_tags WHERE ticket_id = $1", del, 1, NULL, NULL);
+
+	for (int i = 0; !rc && i < n; i++) {
+		struct db_arg args[] = { DB_I(id), DB_S(tags[i]) };
+
+		rc = db_query(db,
+			      "INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)"
+			      " ON CONFLICT DO NOTHING",
+			      args, 2, NULL, NULL);
+	}
+	return rc ? store_fail(db, rc, err, "setting tags") : E_OK;
+}
+
+static enum err_code check_assignee(struct db *db, int64_t id, struct error *err)
+{
+	struct db_arg args[] = { DB_I(id) };
+	int64_t active = -1;
+	int rc = db_query(db, "SELECT active FROM users WHERE id = $1", args, 1, row_int, &active);
+
+	if (rc)
+		return store_fail(db, rc, err, "reading assignee");
+	if (active < 0)
+		return error_set(err, E_INVALID, "no agent %lld to assign", (long long)id);
+	if (!active)
+		return error_set(err, E_INVALID, "agent %lld is deactivated", (long long)id);
+	return E_OK;
+}
+
+static enum err_code find_or_create_customer(struct db *db, const struct ticket_new *tn,
+					     int64_t *customer_id, struct arena *a,
+					     struct error *err)
+{
+	struct db_arg args[] = { DB_S(tn->customer_email) };
+	struct identity email = { "email", tn->customer_email };
+	struct customer c;
+	const char *name = tn->customer_name;
+	enum err_code rc;
+	int qrc;
+
+	*customer_id = 0;
+	qrc = db_query(db, "SELECT customer_id FROM identities WHERE type = 'email' AND value = $1",
+		       args, 1, row_int, customer_id);
+	if (qrc)
+		return store_fail(db, qrc, err, "finding customer");
+	if (*customer_id)
+		return E_OK;
+	if (!name || !*name)
+		name = arena_strndup(a, tn->customer_email, strcspn(tn->customer_email, "@"));
+	rc = customer_insert(db, tn->actor_id, name, &email, 1, &c, a, err);
+	*customer_id = c.id;
+	return rc;
+}
+
+struct ticket_create {
+	const struct ticket_new *tn;
+	struct ticket *out;
+	const char **replay;
+	int *replay_status;
+	struct arena *a;
+};
+
+static int read_replay(struct db_row *row, void *arg)
+{
+	struct ticket_create *c = arg;
+
+	*c->replay_status = (int)db_col_int(row, 0);
+	*c->replay = col_str(row, 1, c->a);
+	return 0;
+}
+
+static enum err_code remember_response(struct db *db, const struct ticket_create *c,
+				       struct error *err)
+{
+	json_t *body = json_pack("{so}", "ticket", render_ticket(c->out));
+	char *text = json_dumps(body, JSON_COMPACT);
+	struct db_arg args[] = { DB_I(c->tn->actor_id), DB_S(c->tn->idempotency_key),
+				 DB_S(text), DB_I(time_now_us()) };
+	int rc = db_query(db,
+			  "INSERT INTO idempotency_keys (user_id, key, status, body, created_at)"
+			  " VALUES ($1, $2, 201, $3, $4)",
+			  args, 4, NULL, NULL);
+
+	json_decref(body);
+	free(text);
+	if (rc == DB_CONSTRAINT)
+		return error_set(err, E_CONFLICT, "a request with this Idempotency-Key is in progress");
+	return rc ? store_fail(db, rc, err, "saving idempotency key") : E_OK;
+}
+
+static enum err_code ticket_create_tx(struct db *db, void *arg, struct error *err)
+{
+	struct ticket_create *c = arg;
+	const struct ticket_new *tn = c->tn;
+	int64_t now = time_now_us(), customer_id, id = 0, message_id = 0;
+	enum err_code rc;
+	int qrc;
+
+	if (tn->idempotency_key) {
+		struct db_arg args[] = { DB_I(tn->actor_id), DB_S(tn->idempotency_key) };
+
+		qrc = db_query(db,
+			       "SELECT status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+			       args, 2, read_replay, c);
+		if (qrc)
+			return store_fail(db, qrc, err, "reading idempotency key");
+		if (*c->replay)
+			return E_OK;
+	}
+	if (tn->assignee_id && (rc = check_assignee(db, tn->assignee_id, err)))
+		return rc;
+	if ((rc = find_or_create_customer(db, tn, &customer_id, c->a, err)))
+		return rc;
+	struct db_arg t_args[] = { DB_S(tn->subject), DB_S(tn->status), DB_S(tn->priority),
+				   DB_S(tn->channel), DB_I(customer_id), DB_ID(tn->assignee_id),
+				   DB_I(now) };
+	qrc = db_query(db,
+		       "INSERT INTO tickets (subject, status, priority, channel, customer_id,"
+		       " assignee_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
+		       " RETURNING id",
+		       t_args, 7, row_int, &id);
+	if (qrc)
+		return store_fail(db, qrc, err, "creating ticket");
+	struct db_arg m_args[] = { DB_I(id), DB_I(customer_id), DB_S(tn->body), DB_I(now) };
+	qrc = db_query(db,
+		       "INSERT INTO messages (ticket_id, kind, direction, author_type, author_id,"
+		       " body, created_at) VALUES ($1, 'reply', 'inbound', 'customer', $2, $3, $4)"
+		       " RETURNING id",
+		       m_args, 4, row_int, &message_id);
+	if (qrc)
+		return store_fail(db, qrc, err, "creating message");
+	if ((rc = set_tags(db, id, tn->tags, tn->n_tags, err)) ||
+	    (rc = store_index(db, "ticket", id, tn->subject, err)) ||
+	    (rc = store_index(db, "message", message_id, tn->body, err)) ||
+	    (rc = ticket_load(db, id, c->out, c->a, err)))
+		return rc;
+	rc = store_record_event(db, id, 0, tn->actor_id, "ticket.created", json_object(),
+				json_pack("{so}", "ticket", render_ticket(c->out)), err);
+	if (rc == E_OK && tn->idempotency_key)
+		rc = remember_response(db, c, err);
+	return rc;
+}
+
+enum err_code store_ticket_create(struct store *st, const struct ticket_new *tn, struct ticket *out,
+				  const char **replay, int *replay_status, struct arena *a,
+				  struct error *err)
+{
+	struct ticket_create c = { tn, out, replay, replay_status, a };
+
+	*replay = NULL;
+	return store_write(st, ticket_create_tx, &c, err);
+}
+
+/* --- changes --- */
+
+struct ticket_update {
+	int64_t id;
+	const struct ticket_change *c;
+	struct ticket *out;
+	struct arena *a;
+};
+
+static void note_change(json_t *changes, const char *field, const char *old, const char *new)
+{
+	if (strcmp(old, new))
+		json_object_set_new(changes, field, json_pack("[ss]", old, new));
+}
+
+static json_t *tags_json(const char **tags, int n)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_string(tags[i]));
+	return a;
+}
+
+/* solved_at follows the status: set on solving or closing, cleared on reopening. */
+static int64_t solved_at_after(const struct ticket *before, const char *status, int64_t now)
+{
+	int done = !strcmp(status, "solved") || !strcmp(status, "closed");
+
+	if (!done)
+		return 0;
+	return before->solved_at ? before->solved_at : now;
+}
+
+static enum err_code ticket_update_tx(struct db *db, void *arg, struct error *err)
+{
+	struct ticket_update *u = arg;
+	const struct ticket_change *c = u->c;
+	struct ticket before;
+	int64_t now = time_now_us(), assignee;
+	const char *status, *priority, *subject;
+	json_t *changes;
+	enum err_code rc;
+	int qrc;
+
+	if ((rc = ticket_load(db, u->id, &before, u->a, err)))
+		return rc;
+	if (!strcmp(before.status, "closed"))
+		return error_set(err, E_INVALID, "ticket %lld is closed and cannot change",
+				 (long long)u->id);
+	status = c->status ? c->status : before.status;
+	priority = c->priority ? c->priority : before.priority;
+	subject = c->subject ? c->subject : before.subject;
+	assignee = c->set_assignee ? c->assignee_id : before.assignee_id;
+	if (c->set_assignee && assignee && assignee != before.assignee_id &&
+	    (rc = check_assignee(db, assignee, err)))
+		return rc;
+	struct db_arg args[] = { DB_I(u->id), DB_S(subject), DB_S(status), DB_S(priority),
+				 DB_ID(assignee), DB_I(now),
+				 DB_ID(solved_at_after(&before, status, now)) };
+	qrc = db_query(db,
+		       "UPDATE tickets SET subject = $2, status = $3, priority = $4, assignee_id = $5,"
+		       " updated_at = $6, solved_at = $7 WHERE id = $1",
+		       args, 7, NULL, NULL);
+	if (qrc)
+		return store_fail(db, qrc, err, "updating ticket");
+	if (c->set_tags && (rc = set_tags(db, u->id, c->tags, c->n_tags, err)))
+		return rc;
+	if (c->subject && (rc = store_index(db, "ticket", u->id, subject, err)))
+		return rc;
+	if ((rc = ticket_load(db, u->id, u->out, u->a, err)))
+		return rc;
+	changes = json_object();
+	note_change(changes, "subject", before.subject, u->out->subject);
+	note_change(changes, "status", before.status, u->out->status);
+	note_change(changes, "priority", before.priority, u->out->priority);
+	if (before.assignee_id != u->out->assignee_id)
+		json_object_set_new(changes, "assignee_id",
+				    json_pack("[oo]",
+					      before.assignee_id ? json_integer(before.assignee_id)
+								 : json_null(),
+					      assignee ? json_integer(assignee) : json_null()));
+	if (c->set_tags) {
+		json_t *old = tags_json(before.tags, before.n_tags);
+		json_t *new = tags_json(u->out->tags, u->out->n_tags);
+
+		if (json_equal(old, new)) {
+			json_decref(old);
+			json_decref(new);
+		} else {
+			json_object_set_new(changes, "tags", json_pack("[oo]", old, new));
+		}
+	}
+	return store_record_event(db, u->id, 0, c->actor_id, "ticket.updated", changes,
+				  json_pack("{so}", "ticket", render_ticket(u->out)), err);
+}
+
+enum err_code store_ticket_update(struct store *st, int64_t id, const struct ticket_change *c,
+				  struct ticket *out, struct arena *a, struct error *err)
+{
+	struct ticket_update u = { id, c, out, a };
+
+	return store_write(st, ticket_update_tx, &u, err);
+}
+
+/* --- listing --- */
+
+static const char *const sort_cols[] = {
+	[SORT_UPDATED_DESC] = "t.updated_at", [SORT_UPDATED_ASC] = "t.updated_at",
+	[SORT_CREATED_DESC] = "t.created_at", [SORT_CREATED_ASC] = "t.created_at",
+	[SORT_ID_DESC] = "t.id",	      [SORT_ID_ASC] = "t.id",
+};
+
+static int sort_desc(enum ticket_sort s)
+{
+	return s == SORT_UPDATED_DESC || s == SORT_CREATED_DESC || s == SORT_ID_DESC;
+}
+
+/*
+ * The SQL is assembled from constant fragments only; every value is bound.
+ * Each distinct shape is prepared once per connection (the driver caches by text).
+ */
+static void add_cond(struct buf *sql, struct db_arg *args, int *n, const char *fmt,
+		     struct db_arg value)
+{
+	buf_adds(sql, " AND ");
+	args[*n] = value;
+	(*n)++;
+	buf_addf(sql, fmt, *n);
+}
+
+enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f, ticket_list *out,
+				struct arena *a, struct error *err)
+{
+	struct ticket_read r = { .many = out, .a = a };
+	struct db_arg args[64];
+	const char *key = sort_cols[f->sort], *dir = sort_desc(f->sort) ? "DESC" : "ASC";
+	const char *cmp = sort_desc(f->sort) ? "<" : ">";
+	struct db *db;
+	struct buf sql;
+	enum err_code rc = E_OK;
+	int n = 0, qrc;
+
+	buf_init(&sql, 0);
+	buf_adds(&sql, "SELECT " TICKET_COLS " FROM tickets t WHERE 1 = 1");
+	if (f->n_statuses) {
+		buf_adds(&sql, " AND t.status IN (");
+		for (int i = 0; i < f->n_statuses && i < 6; i++) {
+			args[n++] = DB_S(f->statuses[i]);
+			buf_addf(&sql, "%s$%d", i ? ", " : "", n);
+		}
+		buf_adds(&sql, ")");
+	}
+	if (f->unassigned)
+		buf_adds(&sql, " AND t.assignee_id IS NULL");
+	if (f->assignee_id)
+		add_cond(&sql, args, &n, "t.assignee_id = $%d", DB_I(f->assignee_id));
+	if (f->channel)
+		add_cond(&sql, args, &n, "t.channel = $%d", DB_S(f->channel));
+	if (f->customer_id)
+		add_cond(&sql, args, &n, "t.customer_id = $%d", DB_I(f->customer_id));
+	if (f->updated_since)
+		add_cond(&sql, args, &n, "t.updated_at >= $%d", DB_I(f->updated_since));
+	if (f->tag)
+		add_cond(&sql, args, &n,
+			 "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = $%d)",
+			 DB_S(f->tag));
+	if (f->has_cursor) {
+		args[n++] = DB_I(f->cursor_key);
+		args[n++] = DB_I(f->cursor_id);
+		buf_addf(&sql, " AND (%s %s $%d OR (%s = $%d AND t.id %s $%d))", key, cmp, n - 1, key,
+			 n - 1, cmp, n);
+	}
+	args[n++] = DB_I(f->limit);
+	buf_addf(&sql, " ORDER BY %s %s, t.id %s LIMIT $%d", key, dir, dir, n);
+
+	db = store_acquire(st);
+	if (!db) {
+		buf_release(&sql);
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	}
+	qrc = db_query(db, sql.p, args, n, read_ticket, &r);
+	for (int i = 0; !qrc && i < out->n; i++)
+		qrc = load_tags(db, &out->items[i], a);
+	if (qrc)
+		rc = store_fail(db, qrc, err, "listing tickets");
+	store_release(st, db);
+	buf_release(&sql);
+	return rc;
+}
+
+/* --- messages --- */
+
+#define MESSAGE_COLS \
+	"id, ticket_id, kind, direction, author_type, author_id, body, html, created_at"
+
+struct message_read {
+	struct message *one;
+	message_list *many;
+	struct arena *a;
+};
+
+static int read_message(struct db_row *row, void *arg)
+{
+	struct message_read *r = arg;
+	struct message *m = r->many ? LIST_PUSH(r->many, r->a) : r->one;
+
+	m->id = db_col_int(row, 0);
+	m->ticket_id = db_col_int(row, 1);
+	m->kind = col_str(row, 2, r->a);
+	m->direction = col_str(row, 3, r->a);
+	m->author_type = col_str(row, 4, r->a);
+	m->author_id = col_time(row, 5);
+	m->body = col_str(row, 6, r->a);
+	m->html = col_str(row, 7, r->a);
+	m->created_at = db_col_int(row, 8);
+	return 0;
+}
+
+struct message_create {
+	const struct message_new *mn;
+	struct message *out;
+	struct arena *a;
+};
+
+/*
+ * What a new message does to its ticket: an agent's first public reply is the
+ * first response and opens a new ticket; a customer's reply reopens a ticket
+ * that was waiting or solved. Notes change nothing.
+ */
+static const char *status_after_message(const struct ticket *t, const struct message_new *mn)
+{
+	if (!strcmp(mn->kind, "note"))
+		return t->status;
+	if (!strcmp(mn->direction, "outbound"))
+		return !strcmp(t->status, "new") ? "open" : t->status;
+	if (!strcmp(t->status, "pending") || !strcmp(t->status, "solved") ||
+	    !strcmp(t->status, "on-hold"))
+		return "open";
+	return t->status;
+}
+
+static enum err_code message_create_tx(struct db *db, void *arg, struct error *err)
+{
+	struct message_create *c = arg;
+	const struct message_new *mn = c->mn;
+	struct ticket t, after;
+	int64_t now = time_now_us(), first_response;
+	const char *status;
+	json_t *changes;
+	enum err_code rc;
+	int qrc;
+
+	if ((rc = ticket_load(db, mn->ticket_id, &t, c->a, err)))
+		return rc;
+	if (!strcmp(t.status, "closed"))
+		return error_set(err, E_INVALID, "ticket %lld is closed", (long long)t.id);
+	struct db_arg m_args[] = { DB_I(mn->ticket_id), DB_S(mn->kind), DB_S(mn->direction),
+				   DB_S(mn->author_type), DB_ID(mn->actor_id), DB_S(mn->body),
+				   DB_S(mn->html), DB_I(now) };
+	qrc = db_query(db,
+		       "INSERT INTO messages (ticket_id, kind, direction, author_type, author_id,"
+		       " body, html, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+		       " RETURNING " MESSAGE_COLS,
+		       m_args, 8, read_message, &(struct message_read){ .one = c->out, .a = c->a });
+	if (qrc)
+		return store_fail(db, qrc, err, "creating message");
+	status = status_after_message(&t, mn);
+	first_response = t.first_response_at;
+	if (!first_response && !strcmp(mn->kind, "reply") && !strcmp(mn->author_type, "agent"))
+		first_response = now;
+	struct db_arg t_args[] = { DB_I(t.id), DB_S(status), DB_I(now), DB_ID(first_response),
+				   DB_ID(solved_at_after(&t, status, now)) };
+	qrc = db_query(db,
+		       "UPDATE tickets SET status = $2, updated_at = $3, first_response_at = $4,"
+		       " solved_at = $5 WHERE id = $1",
+		       t_args, 5, NULL, NULL);
+	if (qrc)
+		return store_fail(db, qrc, err, "updating ticket");
+	if ((rc = store_index(db, "message", c->out->id, mn->body, err)) ||
+	    (rc = ticket_load(db, t.id, &after, c->a, err)))
+		return rc;
+	changes = json_object();
+	note_change(changes, "status", t.status, status);
+	return store_record_event(db, t.id, 0, mn->actor_id, "message.created", changes,
+				  json_pack("{so so}", "message", render_message(c->out), "ticket",
+					    render_ticket(&after)),
+				  err);
+}
+
+enum err_code store_message_create(struct store *st, const struct message_new *mn,
+				   struct message *out, struct arena *a, struct error *err)
+{
+	struct message_create c = { mn, out, a };
+
+	return store_write(st, message_create_tx, &c, err);
+}
+
+/* Reads the rows of a ticket's child table, 404 when the ticket does not exist. */
+static enum err_code read_children(struct store *st, int64_t ticket_id, const char *sql,
+				   db_row_fn fn, void *arg, struct error *err)
+{
+	struct db *db = store_acquire(st);
+	struct db_arg args[] = { DB_I(ticket_id) };
+	int64_t exists = 0;
+	enum err_code rc = E_OK;
+	int qrc;
+
+	if (!db)
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	qrc = db_query(db, "SELECT 1 FROM tickets WHERE id = $1", args, 1, row_int, &exists);
+	if (!qrc && exists)
+		qrc = db_query(db, sql, args, 1, fn, arg);
+	if (qrc)
+		rc = store_fail(db, qrc, err, "reading ticket");
+	else if (!exists)
+		rc = error_set(err, E_NOT_FOUND, "no ticket %lld", (long long)ticket_id);
+	store_release(st, db);
+	return rc;
+}
+
+enum err_code store_message_list(struct store *st, int64_t ticket_id, message_list *out,
+				 struct arena *a, struct error *err)
+{
+	struct message_read r = { .many = out, .a = a };
+
+	return read_children(st, ticket_id,
+			     "SELECT " MESSAGE_COLS " FROM messages WHERE ticket_id = $1 ORDER BY id",
+			     read_message, &r, err);
+}
+
+struct event_read {
+	event_list *many;
+	struct arena *a;
+};
+
+static int read_event(struct db_row *row, void *arg)
+{
+	struct event_read *r = arg;
+	struct event *e = LIST_PUSH(r->many, r->a);
+
+	e->id = db_col_int(row, 0);
+	e->ticket_id = col_time(row, 1);
+	e->actor_id = col_time(row, 2);
+	e->type = col_str(row, 3, r->a);
+	e->changes = col_str(row, 4, r->a);
+	e->created_at = db_col_int(row, 5);
+	return 0;
+}
+
+enum err_code store_event_list(struct store *st, int64_t ticket_id, event_list *out,
+			       struct arena *a, struct error *err)
+{
+	struct event_read r = { out, a };
+
+	return read_children(st, ticket_id,
+			     "SELECT id, ticket_id, actor_id, type, changes, created_at FROM events"
+			     " WHERE ticket_id = $1 ORDER BY id",
+			     read_event, &r, err);
+}

@@ -1,0 +1,25 @@
+/*
+ * timeutil.h - deskd keeps time as int64 microseconds since the Unix epoch (UTC).
+ */
+#ifndef UTIL_TIMEUTIL_H
+#define UTIL_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Wall-clock now, in microseconds since the epoch. */
+int64_t time_now_us(void);
+
+/** Monotonic clock in microseconds, for durations. */
+int64_t time_mono_us(void);
+
+/** Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL) into out. */
+void time_format(int64_t us, char out[21]);
+
+/**
+ * Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" or a date "YYYY-MM-DD" (midnight UTC).
+ * Returns 0 and sets *us, or -1 on anything else.
+ */
+int time_parse(const char *s, int64_t *us);
+
+#endif

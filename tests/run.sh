@@ -1,0 +1,75 @@
+#!/bin/bash
+# Runs every test and ends with "N passed, N failed": unit tests, the end-to-end
+# suite on SQLite and on PostgreSQL, the suite again under ASan and UBSan, and
+# bounded fuzzing. Exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+passed=0 failed=0 log=$(mktemp -d)
+pgdir=""
+
+cleanup() { [ -z "$pgdir" ] || sh tests/pg.sh stop "$pgdir"; rm -rf "$log"; }
+trap cleanup EXIT
+
+# step NAME COMMAND...: runs it, shows its output, adds its "N passed, N failed" line
+step() {
+	local name=$1 out="$log/$1.out" rc p f line
+	shift
+	echo "=== $name"
+	"$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	p=$(echo "$line" | sed -nE 's/.*([^0-9]|^)([0-9]+) passed.*/\2/p')
+	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+	p=${p:-0} f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "$name: exited with status $rc"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+}
+
+fuzz() {
+	local target=$1 corpus="$log/corpus-$1"
+	mkdir -p "$corpus"
+	cp tests/fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null
+	if "build/fuzz_$target" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -print_final_stats=1 \
+		"$corpus" >"$log/fuzz-$target.log" 2>&1; then
+		grep -E 'stat::number_of_executed_units' "$log/fuzz-$target.log"
+		echo "fuzz_$target: 1 passed, 0 failed"
+	else
+		tail -n 40 "$log/fuzz-$target.log"
+		echo "fuzz_$target: 0 passed, 1 failed"
+		return 1
+	fi
+}
+
+for t in tests/unit/test_*.c; do
+	name=$(basename "$t" .c)
+	make -s "build/$name" && step "$name" "build/$name"
+done
+
+pgdir=$(sh tests/pg.sh start "$(mktemp -d /tmp/deskd-test-pg.XXXXXX)") || {
+	echo "cannot start PostgreSQL"
+	failed=$((failed + 1))
+}
+export DESKD_TEST_PGHOST=$pgdir
+
+DESKD_BIN=build/deskd DESKD_TEST_BACKEND=sqlite step e2e-sqlite python3 tests/e2e/run.py
+DESKD_BIN=build/deskd DESKD_TEST_BACKEND=postgres step e2e-postgres python3 tests/e2e/run.py
+DESKD_BIN=build/deskd-asan DESKD_TEST_BACKEND=sqlite step e2e-asan-sqlite python3 tests/e2e/run.py
+DESKD_BIN=build/deskd-asan DESKD_TEST_BACKEND=postgres step e2e-asan-postgres python3 tests/e2e/run.py
+
+for f in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$f" .c)
+	name=${name#fuzz_}
+	make -s "build/fuzz_$name" && step "fuzz-$name" fuzz "$name"
+done
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
