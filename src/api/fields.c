@@ -2,6 +2,7 @@
  * fields.c - reading and checking the members of a JSON request body.
  */
 #include "api/api.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -116,10 +117,11 @@ enum err_code field_tags(struct req *r, json_t *o, const char *name, const char 
 			return error_set(&r->err, E_INVALID,
 					 "each of %s must be 1 to 64 bytes without spaces or commas",
 					 name);
-		t = arena_strdup(&r->arena, json_string_value(item));
-		for (char *p = t; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		(*tags)[k++] = t;
+		t = text_lower(json_string_value(item));
+		if (!t)
+			return error_set(&r->err, E_INTERNAL, "out of memory");
+		(*tags)[k++] = arena_strdup(&r->arena, t);
+		free(t);
 	}
 	qsort(*tags, (size_t)k, sizeof(**tags), cmp_str);
 	for (int j = 0; j < k; j++)

@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <locale.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #define ELLIPSIS "\u2026"
 #define REPLACEMENT "\uFFFD"
@@ -845,4 +848,45 @@ char *text_snippet(const char *s, size_t len, const char *query, size_t width)
 		return NULL;
 	}
 	return o.p;
+}
+
+/*
+ * Case mapping comes from the C library's C.UTF-8 locale, which covers all of
+ * Unicode; it is switched on for this thread only while we convert.
+ */
+char *text_lower(const char *s)
+{
+	static locale_t utf8;
+	size_t n = strlen(s);
+	char *out = malloc(n * 2 + 1), *o = out;
+	mbstate_t in_state, out_state;
+	locale_t old;
+
+	if (!out)
+		return NULL;
+	if (!utf8)
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	old = utf8 ? uselocale(utf8) : (locale_t)0;
+	memset(&in_state, 0, sizeof(in_state));
+	memset(&out_state, 0, sizeof(out_state));
+	while (*s) {
+		wchar_t wc;
+		size_t k = utf8 ? mbrtowc(&wc, s, n, &in_state) : (size_t)-1;
+
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			/* not UTF-8 (callers validate first): keep the byte */
+			*o++ = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+			s++;
+			n--;
+			memset(&in_state, 0, sizeof(in_state));
+			continue;
+		}
+		o += wcrtomb(o, (wchar_t)towlower((wint_t)wc), &out_state);
+		s += k;
+		n -= k;
+	}
+	*o = '\0';
+	if (utf8)
+		uselocale(old);
+	return out;
 }

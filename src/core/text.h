@@ -61,4 +61,10 @@ char *text_snippet(const char *s, size_t len, const char *query, size_t width);
  */
 int text_utf8_valid(const char *s, size_t len, size_t *bad_at);
 
+/**
+ * Returns a malloc'd lower-case copy of the UTF-8 string s (full Unicode
+ * simple case mapping; "İ" becomes "i"), or NULL when out of memory.
+ */
+char *text_lower(const char *s);
+
 #endif

@@ -188,9 +188,12 @@ static int match(const char *pattern, const char *path, int64_t ids[2])
 			int digits = 0;
 
 			while (*path >= '0' && *path <= '9') {
-				if (++digits > 18)
+				int d = *path++ - '0';
+
+				if (v > (INT64_MAX - d) / 10)
 					return 0;
-				v = v * 10 + (*path++ - '0');
+				v = v * 10 + d;
+				digits++;
 			}
 			if (!digits || v <= 0 || n == 2)
 				return 0;

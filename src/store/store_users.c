@@ -4,6 +4,8 @@
 #include "store/store_internal.h"
 #include "util/timeutil.h"
 
+#include <stdlib.h>
+
 #define USER_COLS "id, email, name, role, active, created_at, updated_at"
 
 struct user_read {
@@ -159,6 +161,7 @@ enum err_code store_user_update(struct store *st, int64_t id, const char *name, 
 
 /* --- tokens --- */
 
+#define TOKEN_USE_RESOLUTION_US ((int64_t)60 * 1000000)
 #define TOKEN_COLS "id, user_id, name, created_at, last_used_at"
 
 struct token_read {
@@ -249,19 +252,33 @@ enum err_code store_token_revoke(struct store *st, int64_t id, struct error *err
 	return store_write(st, token_revoke_tx, &id, err);
 }
 
+static enum err_code token_used_tx(struct db *db, void *arg, struct error *err)
+{
+	struct db_arg args[] = { DB_S((const char *)arg), DB_I(time_now_us()) };
+	int rc = db_query(db, "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1", args,
+			  2, NULL, NULL);
+
+	return rc ? store_fail(db, rc, err, "noting token use") : E_OK;
+}
+
 enum err_code store_token_user(struct store *st, const char *token_hash, struct user *out,
 			       struct arena *a, struct error *err)
 {
-	struct user_read r = { .one = out, .a = a };
+	const char *last_used = NULL;
+	struct user_read r = { .one = out, .a = a, .password_hash = &last_used };
 	struct db_arg args[] = { DB_S(token_hash) };
 	enum err_code rc = read_users(st,
 				      "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at,"
-				      " u.updated_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+				      " u.updated_at, CAST(COALESCE(t.last_used_at, 0) AS TEXT)"
+				      " FROM api_tokens t JOIN users u ON u.id = t.user_id"
 				      " WHERE t.token_hash = $1 AND t.revoked = 0 AND u.active = 1",
 				      args, 1, &r, err);
 
 	if (rc == E_OK && !r.found)
 		return error_set(err, E_UNAUTHORIZED, "invalid token");
+	/* a write per request would cost more than it tells: once a minute is enough */
+	if (rc == E_OK && time_now_us() - strtoll(last_used, NULL, 10) > TOKEN_USE_RESOLUTION_US)
+		store_write(st, token_used_tx, (void *)token_hash, NULL);
 	return rc;
 }
 
