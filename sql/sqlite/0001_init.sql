@@ -127,6 +127,13 @@ CREATE TABLE idempotency_keys (
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (user_id, key)
 );
-CREATE VIRTUAL TABLE search_tickets USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE search_messages USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE search_customers USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE search_tickets USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0', detail = none);
+CREATE VIRTUAL TABLE search_messages USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0', detail = none);
+CREATE VIRTUAL TABLE search_customers USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0', detail = none);
+-- documents on their way into the FTS5 tables (moved in bulk by the writer)
+CREATE TABLE search_pending (
+	id INTEGER PRIMARY KEY,
+	kind INTEGER NOT NULL,
+	doc_id INTEGER NOT NULL,
+	tokens TEXT NOT NULL
+);

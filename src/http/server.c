@@ -165,11 +165,25 @@ const char *http_client_address(struct req *r)
 	return out;
 }
 
+/* Messages may quote what a client sent: keep them valid UTF-8 for JSON. */
+static void sanitize(char *s)
+{
+	size_t len = strlen(s), bad;
+
+	while (!text_utf8_valid(s, len, &bad)) {
+		s[bad] = '?';
+		s += bad + 1;
+		len -= bad + 1;
+	}
+}
+
 /* The one place where an error becomes a response. */
 static void reply_error(struct req *r)
 {
-	json_t *e = json_pack("{ss ss}", "code", error_name(r->err.code), "message",
-			      r->err.message);
+	json_t *e;
+
+	sanitize(r->err.message);
+	e = json_pack("{ss ss}", "code", error_name(r->err.code), "message", r->err.message);
 
 	if (r->err.position >= 0)
 		json_object_set_new(e, "position", json_integer(r->err.position));
@@ -365,6 +379,42 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	*state = NULL;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding that keeps "%00" as it is: a NUL inside a path or argument
+ * would otherwise cut it short, and "/tickets/1%00" must not mean "/tickets/1".
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *out = s;
+
+	(void)cls;
+	(void)conn;
+	for (char *in = s; *in; in++) {
+		int hi, lo;
+
+		if (*in == '%' && (hi = hexval(in[1])) >= 0 && (lo = hexval(in[2])) >= 0 &&
+		    (hi || lo)) {
+			*out++ = (char)(hi * 16 + lo);
+			in += 2;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
 struct http_server *http_start(const char *listen, const struct route *routes, struct app *app,
 			       char **err)
 {
@@ -399,7 +449,8 @@ struct http_server *http_start(const char *listen, const struct route *routes, s
 		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_UNESCAPE_CALLBACK,
+		unescape, NULL, MHD_OPTION_END);
 	if (!s->daemon) {
 		if (asprintf(err, "cannot listen on %s (in use?)", listen) < 0)
 			die("out of memory");

@@ -144,6 +144,7 @@ struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 					  "PRAGMA synchronous=NORMAL;"
 					  "PRAGMA foreign_keys=ON;"
 					  "PRAGMA wal_autocheckpoint=0;"
+					  "PRAGMA journal_size_limit=67108864;"
 					  "PRAGMA cache_size=-16000;"
 					: "PRAGMA foreign_keys=ON;"
 					  "PRAGMA cache_size=-16000;"

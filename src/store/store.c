@@ -22,6 +22,7 @@ struct write_req {
 	struct error *err;
 	enum err_code rc;
 	int done;
+	pthread_cond_t done_cond; /* one per caller: the writer wakes exactly who is done */
 	struct write_req *next;
 };
 
@@ -36,10 +37,10 @@ struct store {
 	struct db *idle[POOL_MAX];
 	int n_idle, n_open;
 
-	/* SQLite only: the writer thread and its queue */
-	struct db *writer;
-	pthread_t writer_thread;
-	pthread_cond_t queue_cond, done_cond;
+	/* SQLite only: the writer thread and its queue, and the checkpointer */
+	struct db *writer, *checkpointer;
+	pthread_t writer_thread, checkpoint_thread;
+	pthread_cond_t queue_cond, stop_cond;
 	struct write_req *queue, **queue_tail;
 	int stopping, writer_running;
 
@@ -160,13 +161,15 @@ enum err_code store_write(struct store *st, store_write_fn fn, void *arg, struct
 
 	if (st->backend == DB_POSTGRES)
 		return write_direct(st, fn, arg, err);
+	pthread_cond_init(&req.done_cond, NULL);
 	pthread_mutex_lock(&st->lock);
 	*st->queue_tail = &req;
 	st->queue_tail = &req.next;
 	pthread_cond_signal(&st->queue_cond);
 	while (!req.done)
-		pthread_cond_wait(&st->done_cond, &st->lock);
+		pthread_cond_wait(&req.done_cond, &st->lock);
 	pthread_mutex_unlock(&st->lock);
+	pthread_cond_destroy(&req.done_cond);
 	return req.rc;
 }
 
@@ -197,30 +200,33 @@ static void run_batch(struct store *st, struct write_req *batch)
 	}
 }
 
+/* Search documents reach FTS5 in bulk: after 2,000 of them, or 200 ms. */
+static void flush_search(struct store *st, int64_t *last_flush)
+{
+	int backlog = store_search_backlog();
+	struct write_req req = { .fn = store_search_flush };
+	struct error err;
+
+	if (!backlog || (backlog < 2000 && time_mono_us() - *last_flush < 200000))
+		return;
+	req.err = &err;
+	run_batch(st, &req);
+	if (req.rc)
+		log_error("search index: %s", err.message);
+	*last_flush = time_mono_us();
+}
+
 static void *writer_main(void *arg)
 {
 	struct store *st = arg;
-	int commits_since_checkpoint = 0;
+	int64_t last_restart = time_mono_us(), last_flush = last_restart;
 
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
 		struct write_req *batch, *r, *next;
 
-		while (!st->queue && !st->stopping) {
-			struct timespec ts;
-
-			/* idle: a good moment to move the WAL into the database */
-			if (commits_since_checkpoint) {
-				pthread_mutex_unlock(&st->lock);
-				db_exec(st->writer, "PRAGMA wal_checkpoint(PASSIVE)");
-				commits_since_checkpoint = 0;
-				pthread_mutex_lock(&st->lock);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&st->queue_cond, &st->lock, &ts);
-		}
+		while (!st->queue && !st->stopping)
+			pthread_cond_wait(&st->queue_cond, &st->lock);
 		if (!st->queue && st->stopping)
 			break;
 		batch = st->queue;
@@ -229,10 +235,15 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&st->lock);
 
 		run_batch(st, batch);
-		/* a writer that is never idle still has to keep the WAL bounded */
-		if (++commits_since_checkpoint >= 2000) {
-			db_exec(st->writer, "PRAGMA wal_checkpoint(PASSIVE)");
-			commits_since_checkpoint = 0;
+		flush_search(st, &last_flush);
+		/*
+		 * The checkpointer copies the WAL while we write, but under steady
+		 * writes it never catches up, and only a RESTART lets the WAL start
+		 * over. It costs what was written since the last passive pass.
+		 */
+		if (time_mono_us() - last_restart > 1000000) {
+			db_exec(st->writer, "PRAGMA wal_checkpoint(RESTART)");
+			last_restart = time_mono_us();
 		}
 		if (st->on_commit)
 			st->on_commit(st->on_commit_arg);
@@ -240,9 +251,39 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&st->lock);
 		for (r = batch; r; r = next) {
 			next = r->next;
-			r->done = 1; /* r lives on its caller's stack: do not touch it after this */
+			r->done = 1;
+			/* r lives on its caller's stack: after this signal it may be gone */
+			pthread_cond_signal(&r->done_cond);
 		}
-		pthread_cond_broadcast(&st->done_cond);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+/*
+ * Moves the WAL into the database from its own connection, so the copy never
+ * sits on the commit path; a PASSIVE checkpoint does not block the writer.
+ */
+static void *checkpoint_main(void *arg)
+{
+	struct store *st = arg;
+
+	pthread_mutex_lock(&st->lock);
+	while (!st->stopping) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&st->stop_cond, &st->lock, &ts);
+		if (st->stopping)
+			break;
+		pthread_mutex_unlock(&st->lock);
+		db_exec(st->checkpointer, "PRAGMA wal_checkpoint(PASSIVE)");
+		pthread_mutex_lock(&st->lock);
 	}
 	pthread_mutex_unlock(&st->lock);
 	return NULL;
@@ -303,12 +344,16 @@ struct store *store_open(const char *url, char **err)
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->pool_cond, NULL);
 	pthread_cond_init(&st->queue_cond, NULL);
-	pthread_cond_init(&st->done_cond, NULL);
+	pthread_cond_init(&st->stop_cond, NULL);
 	st->queue_tail = &st->queue;
 	if (st->backend == DB_SQLITE) {
 		st->writer = db;
-		if (pthread_create(&st->writer_thread, NULL, writer_main, st))
-			die("cannot start the writer thread");
+		st->checkpointer = db_open(url, 0, err);
+		if (!st->checkpointer)
+			die("%s", *err);
+		if (pthread_create(&st->writer_thread, NULL, writer_main, st) ||
+		    pthread_create(&st->checkpoint_thread, NULL, checkpoint_main, st))
+			die("cannot start the writer threads");
 		st->writer_running = 1;
 	} else {
 		st->idle[st->n_idle++] = db;
@@ -325,8 +370,11 @@ void store_free(struct store *st)
 		pthread_mutex_lock(&st->lock);
 		st->stopping = 1;
 		pthread_cond_signal(&st->queue_cond);
+		pthread_cond_signal(&st->stop_cond);
 		pthread_mutex_unlock(&st->lock);
 		pthread_join(st->writer_thread, NULL);
+		pthread_join(st->checkpoint_thread, NULL);
+		db_close(st->checkpointer);
 		db_exec(st->writer, "PRAGMA wal_checkpoint(TRUNCATE)");
 		db_close(st->writer);
 	}

@@ -44,6 +44,15 @@ enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t custo
 enum err_code store_index(struct db *db, const char *kind, int64_t id, const char *text,
 			  struct error *err);
 
+/** Notes that a document waits in search_pending (SQLite). */
+void store_search_queued(void);
+
+/** How many documents were queued since the last flush (an estimate). */
+int store_search_backlog(void);
+
+/** Moves every pending document into the FTS5 tables, inside a write (SQLite). */
+enum err_code store_search_flush(struct db *db, void *arg, struct error *err);
+
 /** Reads the ticket with this id through `db` (inside a write as well). */
 enum err_code ticket_load(struct db *db, int64_t id, struct ticket *out, struct arena *a,
 			  struct error *err);

@@ -7,6 +7,7 @@
 #include "store/store_internal.h"
 #include "util/buf.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,62 @@ static const struct {
 	    " ORDER BY id DESC LIMIT " SEARCH_WINDOW ") s JOIN customers c ON c.id = s.id,"
 	    " plainto_tsquery('simple', $1) q ORDER BY score LIMIT $2" } },
 };
+
+static atomic_int queued;
+
+void store_search_queued(void)
+{
+	atomic_fetch_add(&queued, 1);
+}
+
+static const char *const flush_sql[] = {
+	/* a document indexed twice before a flush keeps only its newest tokens */
+	"DELETE FROM search_tickets WHERE rowid IN (SELECT doc_id FROM search_pending WHERE kind = 0)",
+	"DELETE FROM search_messages WHERE rowid IN (SELECT doc_id FROM search_pending WHERE kind = 1)",
+	"DELETE FROM search_customers WHERE rowid IN (SELECT doc_id FROM search_pending WHERE kind = 2)",
+	"INSERT INTO search_tickets (rowid, tokens) SELECT doc_id, tokens FROM search_pending"
+	" WHERE id IN (SELECT MAX(id) FROM search_pending WHERE kind = 0 GROUP BY doc_id)",
+	"INSERT INTO search_messages (rowid, tokens) SELECT doc_id, tokens FROM search_pending"
+	" WHERE id IN (SELECT MAX(id) FROM search_pending WHERE kind = 1 GROUP BY doc_id)",
+	"INSERT INTO search_customers (rowid, tokens) SELECT doc_id, tokens FROM search_pending"
+	" WHERE id IN (SELECT MAX(id) FROM search_pending WHERE kind = 2 GROUP BY doc_id)",
+	"DELETE FROM search_pending",
+};
+
+enum err_code store_search_flush(struct db *db, void *arg, struct error *err)
+{
+	(void)arg;
+	atomic_store(&queued, 0);
+	for (size_t i = 0; i < sizeof(flush_sql) / sizeof(flush_sql[0]); i++) {
+		int rc = db_query(db, flush_sql[i], NULL, 0, NULL, NULL);
+
+		if (rc)
+			return store_fail(db, rc, err, "updating the search index");
+	}
+	return E_OK;
+}
+
+int store_search_backlog(void)
+{
+	return atomic_load(&queued);
+}
+
+/* Search sees every committed document: what still waits is flushed first. */
+static enum err_code flush_if_pending(struct store *st, struct error *err)
+{
+	struct db *db = store_acquire(st);
+	int64_t pending = 0;
+	int rc;
+
+	if (!db)
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	rc = db_query(db, "SELECT COUNT(*) FROM (SELECT 1 FROM search_pending LIMIT 1)", NULL, 0,
+		      row_int, &pending);
+	store_release(st, db);
+	if (rc)
+		return error_set(err, E_INTERNAL, "database error");
+	return pending ? store_write(st, store_search_flush, NULL, err) : E_OK;
+}
 
 struct hit_read {
 	search_list *out;
@@ -101,10 +158,14 @@ enum err_code store_search(struct store *st, const char *tokens, int limit, sear
 			   struct arena *a, struct error *err)
 {
 	int pg = store_backend(st) == DB_POSTGRES;
-	char *query = pg ? NULL : fts5_query(tokens);
-	struct db *db = store_acquire(st);
-	enum err_code rc = E_OK;
+	char *query;
+	struct db *db;
+	enum err_code rc = pg ? E_OK : flush_if_pending(st, err);
 
+	if (rc)
+		return rc;
+	query = pg ? NULL : fts5_query(tokens);
+	db = store_acquire(st);
 	if (!db) {
 		free(query);
 		return error_set(err, E_UNAVAILABLE, "database unavailable");

@@ -171,6 +171,24 @@ class Server:
         except OSError:
             return ""
 
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def check_alive(self, what):
+        """Raises ServerError naming the request when deskd has died."""
+        if self.proc is not None:
+            try:
+                self.proc.wait(0.5)
+            except subprocess.TimeoutExpired:
+                return
+            rc = self.proc.returncode
+            self.proc = None
+            if self._stderr:
+                self._stderr.close()
+                self._stderr = None
+            raise ServerError("deskd died (exit %s) on %s; stderr:\n%s"
+                              % (rc, what, self.stderr_tail(1500)))
+
     def stop(self):
         """SIGTERM; the server must exit 0 within STOP_TIMEOUT."""
         if not self.proc:
@@ -272,9 +290,15 @@ class Server:
                 conn.putheader(k, v)
             if raw is not None:
                 conn.putheader("Content-Length", str(len(raw)))
-            conn.endheaders(raw)
+            try:
+                conn.endheaders(raw)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server answered early (413) and stopped reading
             resp = conn.getresponse()
             data = resp.read()
+        except (ConnectionError, http.client.HTTPException) as e:
+            self.check_alive("%s %s" % (method, path[:200]))
+            raise
         finally:
             conn.close()
         parsed = data
@@ -363,6 +387,14 @@ class E2ETestCase(unittest.TestCase):
             raise
         for k, v in cls.server.ids.items():
             setattr(cls, k, v)
+
+    def setUp(self):
+        # A crash fails the test that caused it; the tests after it get a
+        # server again (same data) instead of failing for the same reason.
+        if not self.server.alive():
+            self.server._reap()
+            self.server.proc = None
+            self.server.start()
 
     @classmethod
     def tearDownClass(cls):

@@ -180,6 +180,7 @@ class IdempotencyTest(E2ETestCase):
                         token=token or self.agent, headers={"Idempotency-Key": key})
 
     def setUp(self):
+        super().setUp()
         self.tag = unique("idem")
 
     def listed(self):

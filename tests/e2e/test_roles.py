@@ -1,0 +1,168 @@
+"""Every route against every kind of caller: no credentials and a garbage
+token get 401 everywhere but the public routes; an agent gets 403 on the
+admin routes and the admin-only data stays unchanged."""
+
+import re
+import unittest
+
+from harness import E2ETestCase, unique
+
+PUBLIC, AGENT, ADMIN = "public", "agent", "admin"
+
+# (method, path template, access, body). {ticket} {customer} {user} {token}
+# {webhook} are filled with real ids, so only the caller can be the reason
+# for a refusal.
+ROUTES = [
+    ("GET", "/healthz", PUBLIC, None),
+    ("GET", "/metrics", ADMIN, None),
+    ("GET", "/api/v1/openapi.json", PUBLIC, None),
+    ("POST", "/api/v1/auth/login", PUBLIC, None),
+    ("POST", "/api/v1/auth/logout", AGENT, None),
+    ("GET", "/api/v1/auth/me", AGENT, None),
+    ("GET", "/api/v1/users", ADMIN, None),
+    ("POST", "/api/v1/users", ADMIN, lambda: {"email": unique("r") + "@example.com",
+                                              "name": "Role Test", "role": "admin",
+                                              "password": "password-123"}),
+    ("PATCH", "/api/v1/users/{user}", ADMIN, lambda: {"name": unique("renamed")}),
+    ("GET", "/api/v1/tokens", ADMIN, None),
+    ("POST", "/api/v1/tokens", ADMIN, lambda: {"name": "sneaky"}),
+    ("DELETE", "/api/v1/tokens/{token}", ADMIN, None),
+    ("GET", "/api/v1/tickets", AGENT, None),
+    ("POST", "/api/v1/tickets", AGENT, lambda: {"subject": "roles", "body": "b",
+                                                "customer": {"email": "roles@shop.example"}}),
+    ("GET", "/api/v1/tickets/{ticket}", AGENT, None),
+    ("PATCH", "/api/v1/tickets/{ticket}", AGENT, lambda: {"priority": "high"}),
+    ("GET", "/api/v1/tickets/{ticket}/messages", AGENT, None),
+    ("POST", "/api/v1/tickets/{ticket}/messages", AGENT, lambda: {"body": "x", "kind": "note"}),
+    ("GET", "/api/v1/tickets/{ticket}/events", AGENT, None),
+    ("GET", "/api/v1/customers", AGENT, None),
+    ("POST", "/api/v1/customers", AGENT, lambda: {"name": "Role Customer"}),
+    ("GET", "/api/v1/customers/{customer}", AGENT, None),
+    ("PATCH", "/api/v1/customers/{customer}", AGENT, lambda: {"name": "Renamed"}),
+    ("GET", "/api/v1/search?q=lamp", AGENT, None),
+    ("GET", "/api/v1/webhooks", ADMIN, None),
+    ("POST", "/api/v1/webhooks", ADMIN, lambda: {"url": "http://127.0.0.1:9/x", "events": ["*"]}),
+    ("GET", "/api/v1/webhooks/{webhook}", ADMIN, None),
+    ("DELETE", "/api/v1/webhooks/{webhook}", ADMIN, None),
+    ("GET", "/api/v1/webhooks/{webhook}/deliveries", ADMIN, None),
+]
+
+GARBAGE = ["Bearer garbage", "Bearer dsk_" + "f" * 64, "Bearer " + "A" * 500, "Token abc",
+           "Bearer", "Bearer  ", "Basic YWRtaW5AZXhhbXBsZS5jb206YWRtaW4tcGFzc3dvcmQtMQ=="]
+
+
+class RolesTest(E2ETestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        req = cls.server.req
+        t = req("POST", "/api/v1/tickets", {"subject": "roles", "body": "b",
+                                            "customer": {"email": "roles@shop.example"}},
+                token=cls.agent).body["ticket"]
+        w = req("POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x",
+                                             "events": ["ticket.updated"]},
+                token=cls.admin).body["webhook"]
+        tok = req("POST", "/api/v1/tokens", {"name": "keep me"}, token=cls.admin).body
+        cls.token_secret = tok["token"]
+        cls.fill = {"ticket": t["id"], "customer": t["customer_id"], "user": cls.agent_id,
+                    "token": tok["id"], "webhook": w["id"]}
+
+    def path(self, template):
+        return re.sub(r"\{(\w+)\}", lambda m: str(self.fill[m.group(1)]), template)
+
+    def call(self, method, template, body, **kw):
+        payload = body() if body else None
+        if method in ("POST", "PATCH") and payload is None:
+            payload = {}
+        return self.req(method, self.path(template), payload, **kw)
+
+    def test_no_credentials_is_401(self):
+        for method, template, access, body in ROUTES:
+            if access == PUBLIC:
+                continue
+            with self.subTest(route="%s %s" % (method, template)):
+                self.expect_error(self.call(method, template, body), 401, "unauthorized")
+
+    def test_garbage_token_is_401(self):
+        for method, template, access, body in ROUTES:
+            if access == PUBLIC:
+                continue
+            for auth in GARBAGE:
+                with self.subTest(route="%s %s" % (method, template), auth=auth[:20]):
+                    r = self.call(method, template, body, headers={"Authorization": auth})
+                    self.expect_error(r, 401, "unauthorized")
+
+    def test_garbage_cookie_is_401(self):
+        for method, template, access, body in ROUTES:
+            if access == PUBLIC:
+                continue
+            with self.subTest(route="%s %s" % (method, template)):
+                r = self.call(method, template, body, cookie="deskd_session=forged",
+                              headers={"X-CSRF-Token": "forged"})
+                self.expect_error(r, 401, "unauthorized")
+
+    def admin_state(self):
+        get = lambda path, key: self.as_admin("GET", path).body[key]
+        return {"users": get("/api/v1/users", "users"), "tokens": get("/api/v1/tokens", "tokens"),
+                "webhooks": get("/api/v1/webhooks", "webhooks")}
+
+    def test_agent_on_admin_routes_is_403(self):
+        before = self.admin_state()
+        for method, template, access, body in ROUTES:
+            if access != ADMIN:
+                continue
+            with self.subTest(route="%s %s" % (method, template)):
+                r = self.call(method, template, body, token=self.agent)
+                self.expect_error(r, 403, "forbidden")
+        # nothing the agent tried happened
+        after = self.admin_state()
+        after["tokens"] = [dict(t, last_used_at=None) for t in after["tokens"]]
+        before["tokens"] = [dict(t, last_used_at=None) for t in before["tokens"]]
+        self.assertEqual(after, before)
+        self.expect(self.req("GET", "/api/v1/auth/me", token=self.token_secret), 200,
+                    "the agent revoked a token")
+
+    def test_agent_on_agent_routes_is_allowed(self):
+        for method, template, access, body in ROUTES:
+            if access != AGENT or template.endswith("logout"):
+                continue
+            with self.subTest(route="%s %s" % (method, template)):
+                r = self.call(method, template, body, token=self.agent)
+                self.assertIn(r.status, (200, 201), r)
+
+    def test_admin_everywhere(self):
+        for method, template, access, body in ROUTES:
+            if access == PUBLIC or method == "DELETE" or template.endswith("logout"):
+                continue
+            with self.subTest(route="%s %s" % (method, template)):
+                r = self.call(method, template, body, token=self.admin)
+                self.assertIn(r.status, (200, 201), r)
+
+    def test_public_routes_need_nothing(self):
+        self.expect(self.req("GET", "/healthz"), 200)
+        self.expect(self.req("GET", "/api/v1/openapi.json"), 200)
+        r = self.req("POST", "/api/v1/auth/login", {"email": "agent@example.com",
+                                                     "password": "agent-password-1"})
+        self.expect(r, 200)
+        r = self.req("POST", "/api/v1/auth/login", {"email": "agent@example.com",
+                                                     "password": "agent-password-1"},
+                     headers={"Authorization": "Bearer garbage"})
+        self.assertIn(r.status, (200, 401), r)
+
+    def test_table_covers_every_documented_route(self):
+        """New routes must join this table (and so get their 401/403 tests)."""
+        doc = self.req("GET", "/api/v1/openapi.json").body
+        norm = lambda p: re.sub(r"\{[^}]*\}", "{}", p.split("?")[0])
+        table = {(m, norm(p)) for m, p, _, _ in ROUTES}
+        documented = set()
+        for path, ops in doc.get("paths", {}).items():
+            for method in ops:
+                if method.lower() in ("get", "post", "patch", "put", "delete"):
+                    documented.add((method.upper(), norm(path)))
+        self.assertTrue(documented, "openapi.json lists no operations")
+        self.assertEqual(documented - table, set(), "routes without role tests")
+
+
+if __name__ == "__main__":
+    unittest.main()
