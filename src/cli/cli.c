@@ -124,7 +124,7 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 	http = http_start(o->listen, api_routes, &app, &err);
 	if (!http)
 		die("%s", err);
-	log_info("listening on http://%s", o->listen);
+	fprintf(stderr, "deskd listening on http://%s\n", o->listen);
 	sigwait(&signals, &sig);
 	log_info("stopping (signal %d): finishing requests in flight", sig);
 	http_stop(http);

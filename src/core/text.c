@@ -890,3 +890,42 @@ char *text_lower(const char *s)
 		uselocale(old);
 	return out;
 }
+
+int text_token_count(const char *tokens)
+{
+	int n = *tokens != '\0';
+
+	for (const char *p = tokens; *p; p++)
+		n += *p == ' ';
+	return n;
+}
+
+/*
+ * BM25's term-frequency and length parts (k1 1.2, b 0.75, the window's mean
+ * length). IDF is left out: every candidate holds every query token (they are
+ * ANDed), so IDF would only weigh the query's terms against each other, and
+ * computing it means counting every match of a common word, the unbounded
+ * cost this design avoids.
+ */
+double text_rank(const char *doc, const char *query, double mean_len)
+{
+	double score = 0, len = text_token_count(doc);
+
+	if (mean_len <= 0)
+		mean_len = 1;
+	for (const char *q = query; *q;) {
+		size_t qn = strcspn(q, " ");
+		double tf = 0;
+
+		for (const char *p = doc; qn && *p;) {
+			size_t n = strcspn(p, " ");
+
+			tf += n == qn && !memcmp(p, q, n);
+			p += n + (p[n] == ' ');
+		}
+		score += tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len / mean_len));
+		q += qn + (q[qn] == ' ');
+	}
+	return score;
+}
+

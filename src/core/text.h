@@ -67,4 +67,15 @@ int text_utf8_valid(const char *s, size_t len, size_t *bad_at);
  */
 char *text_lower(const char *s);
 
+/** The number of tokens in a text_tokens result. */
+int text_token_count(const char *tokens);
+
+/**
+ * How well the token list `doc` answers the tokens of `query` (both from
+ * text_tokens): BM25's term-frequency and length parts, with `mean_len` the
+ * mean token count of the documents being compared. Higher is better; 0 when
+ * no query token occurs.
+ */
+double text_rank(const char *doc, const char *query, double mean_len);
+
 #endif

@@ -50,6 +50,11 @@ const char *db_error(struct db *db)
 	return db->error;
 }
 
+int db_alive(struct db *db)
+{
+	return db->ops->alive ? db->ops->alive(db) : 1;
+}
+
 int db_col_count(struct db_row *row)
 {
 	return row->db->ops->col_count(row);

@@ -54,6 +54,9 @@ int db_exec(struct db *db, const char *sql);
 
 const char *db_error(struct db *db);
 
+/** 0 when the connection is broken for good (the server went away) and must be replaced. */
+int db_alive(struct db *db);
+
 #define DB_ERR (-1)
 #define DB_CONSTRAINT (-2) /* a unique or foreign key constraint was violated */
 

@@ -15,6 +15,7 @@ struct db_ops {
 	int (*col_null)(struct db_row *row, int col);
 	int64_t (*col_int)(struct db_row *row, int col);
 	const char *(*col_text)(struct db_row *row, int col);
+	int (*alive)(struct db *db);
 };
 
 struct db {

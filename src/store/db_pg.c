@@ -149,8 +149,13 @@ static const char *p_col_text(struct db_row *row, int col)
 	return PQgetvalue(row->impl, row->index, col);
 }
 
+static int p_alive(struct db *db)
+{
+	return PQstatus(((struct db_pg *)db)->conn) == CONNECTION_OK;
+}
+
 static const struct db_ops pg_ops = {
-	p_close, p_query, p_exec, p_col_count, p_col_null, p_col_int, p_col_text,
+	p_close, p_query, p_exec, p_col_count, p_col_null, p_col_int, p_col_text, p_alive,
 };
 
 struct db *db_pg_open(const char *url, char **err)

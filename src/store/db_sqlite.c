@@ -128,7 +128,7 @@ static const char *s_col_text(struct db_row *row, int col)
 }
 
 static const struct db_ops sqlite_ops = {
-	s_close, s_query, s_exec, s_col_count, s_col_null, s_col_int, s_col_text,
+	s_close, s_query, s_exec, s_col_count, s_col_null, s_col_int, s_col_text, NULL,
 };
 
 struct db *db_sqlite_open(const char *path, int for_writing, char **err)
@@ -146,8 +146,12 @@ struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 					  "PRAGMA wal_autocheckpoint=0;"
 					  "PRAGMA journal_size_limit=67108864;"
 					  "PRAGMA cache_size=-16000;"
+					/*
+					 * readers are many (one per busy connection): a
+					 * small cache each, and mmap shares the OS page cache
+					 */
 					: "PRAGMA foreign_keys=ON;"
-					  "PRAGMA cache_size=-16000;"
+					  "PRAGMA cache_size=-2000;"
 					  "PRAGMA mmap_size=1073741824;";
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 

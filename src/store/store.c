@@ -118,6 +118,15 @@ void store_release(struct store *st, struct db *db)
 {
 	if (!db)
 		return;
+	if (!db_alive(db)) {
+		/* the server went away: the next caller gets a fresh connection */
+		db_close(db);
+		pthread_mutex_lock(&st->lock);
+		st->n_open--;
+		pthread_cond_signal(&st->pool_cond);
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
 	pthread_mutex_lock(&st->lock);
 	st->idle[st->n_idle++] = db;
 	pthread_cond_signal(&st->pool_cond);

@@ -4,6 +4,7 @@
  * The tokens come from core/text.c; here they only become an engine query.
  * Each kind ranks just its newest SEARCH_WINDOW matches (see docs/ARCHITECTURE.md).
  */
+#include "core/text.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
 
@@ -11,44 +12,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEARCH_WINDOW "2000"
+#define SEARCH_WINDOW 500
 
 enum { SQLITE_SQL, PG_SQL };
 
+/*
+ * SQLite: the newest SEARCH_WINDOW matches (with their tokens) are ranked in C
+ * (text_rank), then the best are read in full. PostgreSQL ranks with ts_rank.
+ */
 static const struct {
 	const char *type;
-	const char *sql[2];
+	const char *candidates, *details, *pg;
 } kinds[] = {
 	{ "ticket",
-	  { "SELECT t.id, t.id, t.subject, t.subject, s.score FROM (SELECT rowid AS id,"
-	    " bm25(search_tickets) AS score FROM search_tickets WHERE search_tickets MATCH $1"
-	    " ORDER BY rowid DESC LIMIT " SEARCH_WINDOW ") s JOIN tickets t ON t.id = s.id"
-	    " ORDER BY s.score LIMIT $2",
-	    "SELECT t.id, t.id, t.subject, t.subject, -ts_rank(t.search, q) AS score"
-	    " FROM (SELECT id FROM tickets, plainto_tsquery('simple', $1) q WHERE search @@ q"
-	    " ORDER BY id DESC LIMIT " SEARCH_WINDOW ") s JOIN tickets t ON t.id = s.id,"
-	    " plainto_tsquery('simple', $1) q ORDER BY score LIMIT $2" } },
+	  "SELECT rowid, tokens FROM search_tickets WHERE search_tickets MATCH $1"
+	  " ORDER BY rowid DESC LIMIT $2",
+	  "SELECT t.id, t.id, t.subject, t.subject FROM tickets t WHERE t.id = $1",
+	  "SELECT t.id, t.id, t.subject, t.subject, -ts_rank(t.search, q) AS score"
+	  " FROM (SELECT id FROM tickets, plainto_tsquery('simple', $1) q WHERE search @@ q"
+	  " ORDER BY id DESC LIMIT $3) s JOIN tickets t ON t.id = s.id,"
+	  " plainto_tsquery('simple', $1) q ORDER BY score LIMIT $2" },
 	{ "message",
-	  { "SELECT m.id, m.ticket_id, t.subject, m.body, s.score FROM (SELECT rowid AS id,"
-	    " bm25(search_messages) AS score FROM search_messages WHERE search_messages MATCH $1"
-	    " ORDER BY rowid DESC LIMIT " SEARCH_WINDOW ") s JOIN messages m ON m.id = s.id"
-	    " JOIN tickets t ON t.id = m.ticket_id ORDER BY s.score LIMIT $2",
-	    "SELECT m.id, m.ticket_id, t.subject, m.body, -ts_rank(m.search, q) AS score"
-	    " FROM (SELECT id FROM messages, plainto_tsquery('simple', $1) q WHERE search @@ q"
-	    " ORDER BY id DESC LIMIT " SEARCH_WINDOW ") s JOIN messages m ON m.id = s.id"
-	    " JOIN tickets t ON t.id = m.ticket_id, plainto_tsquery('simple', $1) q"
-	    " ORDER BY score LIMIT $2" } },
+	  "SELECT rowid, tokens FROM search_messages WHERE search_messages MATCH $1"
+	  " ORDER BY rowid DESC LIMIT $2",
+	  "SELECT m.id, m.ticket_id, t.subject, m.body FROM messages m"
+	  " JOIN tickets t ON t.id = m.ticket_id WHERE m.id = $1",
+	  "SELECT m.id, m.ticket_id, t.subject, m.body, -ts_rank(m.search, q) AS score"
+	  " FROM (SELECT id FROM messages, plainto_tsquery('simple', $1) q WHERE search @@ q"
+	  " ORDER BY id DESC LIMIT $3) s JOIN messages m ON m.id = s.id"
+	  " JOIN tickets t ON t.id = m.ticket_id, plainto_tsquery('simple', $1) q"
+	  " ORDER BY score LIMIT $2" },
 	{ "customer",
-	  { "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT group_concat(value, ' ')"
-	    " FROM identities WHERE customer_id = c.id), ''), s.score FROM (SELECT rowid AS id,"
-	    " bm25(search_customers) AS score FROM search_customers WHERE search_customers"
-	    " MATCH $1 ORDER BY rowid DESC LIMIT " SEARCH_WINDOW ") s JOIN customers c"
-	    " ON c.id = s.id ORDER BY s.score LIMIT $2",
-	    "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT string_agg(value, ' ')"
-	    " FROM identities WHERE customer_id = c.id), ''), -ts_rank(c.search, q) AS score"
-	    " FROM (SELECT id FROM customers, plainto_tsquery('simple', $1) q WHERE search @@ q"
-	    " ORDER BY id DESC LIMIT " SEARCH_WINDOW ") s JOIN customers c ON c.id = s.id,"
-	    " plainto_tsquery('simple', $1) q ORDER BY score LIMIT $2" } },
+	  "SELECT rowid, tokens FROM search_customers WHERE search_customers MATCH $1"
+	  " ORDER BY rowid DESC LIMIT $2",
+	  "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT group_concat(value, ' ')"
+	  " FROM identities WHERE customer_id = c.id), '') FROM customers c WHERE c.id = $1",
+	  "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT string_agg(value, ' ')"
+	  " FROM identities WHERE customer_id = c.id), ''), -ts_rank(c.search, q) AS score"
+	  " FROM (SELECT id FROM customers, plainto_tsquery('simple', $1) q WHERE search @@ q"
+	  " ORDER BY id DESC LIMIT $3) s JOIN customers c ON c.id = s.id,"
+	  " plainto_tsquery('simple', $1) q ORDER BY score LIMIT $2" },
 };
 
 static atomic_int queued;
@@ -123,8 +126,9 @@ static int read_hit(struct db_row *row, void *arg)
 	h->ticket_id = db_col_int(row, 1);
 	h->title = col_str(row, 2, r->a);
 	h->text = col_str(row, 3, r->a);
-	/* bm25 and -ts_rank are both "lower is better"; neither is scaled across kinds */
-	h->score = strtod(db_col_text(row, 4), NULL);
+	/* -ts_rank is "lower is better", like -text_rank */
+	if (db_col_count(row) > 4)
+		h->score = strtod(db_col_text(row, 4), NULL);
 	return 0;
 }
 
@@ -147,11 +151,67 @@ static char *fts5_query(const char *tokens)
 	return buf_detach(&b, NULL);
 }
 
+struct candidate {
+	int64_t id;
+	double score;
+	const char *tokens;
+};
+
+struct candidates {
+	struct candidate *items;
+	int n, cap;
+	struct arena *a;
+};
+
+static int read_candidate(struct db_row *row, void *arg)
+{
+	struct candidates *c = arg;
+	struct candidate *x = LIST_PUSH(c, c->a);
+
+	x->id = db_col_int(row, 0);
+	x->tokens = col_str(row, 1, c->a);
+	return 0;
+}
+
 static int by_score(const void *x, const void *y)
 {
 	const struct search_hit *a = x, *b = y;
 
 	return (a->score > b->score) - (a->score < b->score);
+}
+
+static int candidate_by_score(const void *x, const void *y)
+{
+	const struct candidate *a = x, *b = y;
+
+	return (a->score < b->score) - (a->score > b->score);
+}
+
+/* One kind on SQLite: rank the window in C, then read the best in full. */
+static int search_sqlite_kind(struct db *db, int k, const char *query, const char *tokens,
+			      int limit, search_list *out, struct arena *a)
+{
+	struct candidates c = { .a = a };
+	struct db_arg args[] = { DB_S(query), DB_I(SEARCH_WINDOW) };
+	double total = 0;
+	int rc = db_query(db, kinds[k].candidates, args, 2, read_candidate, &c);
+
+	for (int i = 0; !rc && i < c.n; i++)
+		total += text_token_count(c.items[i].tokens);
+	for (int i = 0; !rc && i < c.n; i++)
+		c.items[i].score = text_rank(c.items[i].tokens, tokens, total / c.n);
+	if (!rc && c.n)
+		qsort(c.items, (size_t)c.n, sizeof(*c.items), candidate_by_score);
+	for (int i = 0; !rc && i < c.n && i < limit; i++) {
+		struct hit_read r = { out, kinds[k].type, a };
+		struct db_arg id[] = { DB_I(c.items[i].id) };
+		int before = out->n;
+
+		rc = db_query(db, kinds[k].details, id, 1, read_hit, &r);
+		if (out->n > before)
+			out->items[out->n - 1].score = -c.items[i].score;
+	}
+	return rc;
 }
 
 enum err_code store_search(struct store *st, const char *tokens, int limit, search_list *out,
@@ -172,8 +232,9 @@ enum err_code store_search(struct store *st, const char *tokens, int limit, sear
 	}
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		struct hit_read r = { out, kinds[k].type, a };
-		struct db_arg args[] = { DB_S(pg ? tokens : query), DB_I(limit) };
-		int qrc = db_query(db, kinds[k].sql[pg ? PG_SQL : SQLITE_SQL], args, 2, read_hit, &r);
+		struct db_arg args[] = { DB_S(tokens), DB_I(limit), DB_I(SEARCH_WINDOW) };
+		int qrc = pg ? db_query(db, kinds[k].pg, args, 3, read_hit, &r)
+			     : search_sqlite_kind(db, (int)k, query, tokens, limit, out, a);
 
 		if (qrc) {
 			rc = store_fail(db, qrc, err, "searching");
@@ -182,7 +243,7 @@ enum err_code store_search(struct store *st, const char *tokens, int limit, sear
 	}
 	store_release(st, db);
 	free(query);
-	if (rc == E_OK) {
+	if (rc == E_OK && out->n) {
 		qsort(out->items, (size_t)out->n, sizeof(*out->items), by_score);
 		if (out->n > limit)
 			out->n = limit;

@@ -89,6 +89,21 @@ enum err_code ticket_load(struct db *db, int64_t id, struct ticket *out, struct 
 	return r.found ? E_OK : error_set(err, E_NOT_FOUND, "no ticket %lld", (long long)id);
 }
 
+/*
+ * Changes to one ticket read it first and write what follows from it, so two
+ * of them must not interleave. SQLite has one writer; PostgreSQL locks the row.
+ */
+static enum err_code ticket_lock(struct db *db, int64_t id, struct error *err)
+{
+	struct db_arg args[] = { DB_I(id) };
+	int rc;
+
+	if (db_backend(db) != DB_POSTGRES)
+		return E_OK;
+	rc = db_query(db, "SELECT id FROM tickets WHERE id = $1 FOR UPDATE", args, 1, NULL, NULL);
+	return rc ? store_fail(db, rc, err, "locking ticket") : E_OK;
+}
+
 enum err_code store_ticket_get(struct store *st, int64_t id, struct ticket *out, struct arena *a,
 			       struct error *err)
 {
@@ -154,8 +169,24 @@ static enum err_code find_or_create_customer(struct db *db, const struct ticket_
 		return E_OK;
 	if (!name || !*name)
 		name = arena_strndup(a, tn->customer_email, strcspn(tn->customer_email, "@"));
+	/*
+	 * On PostgreSQL another transaction may create the same customer between
+	 * our lookup and our insert: then the address is taken, and theirs is ours.
+	 */
+	if (db_exec(db, "SAVEPOINT customer"))
+		return store_fail(db, DB_ERR, err, "creating customer");
 	rc = customer_insert(db, tn->actor_id, name, &email, 1, &c, a, err);
-	*customer_id = c.id;
+	if (rc == E_CONFLICT) {
+		db_exec(db, "ROLLBACK TO SAVEPOINT customer");
+		qrc = db_query(db,
+			       "SELECT customer_id FROM identities WHERE type = 'email' AND value = $1",
+			       args, 1, row_int, customer_id);
+		rc = qrc ? store_fail(db, qrc, err, "finding customer")
+			 : *customer_id ? E_OK : error_set(err, E_CONFLICT, "customer conflict");
+	} else {
+		*customer_id = c.id;
+	}
+	db_exec(db, "RELEASE SAVEPOINT customer");
 	return rc;
 }
 
@@ -303,7 +334,7 @@ static enum err_code ticket_update_tx(struct db *db, void *arg, struct error *er
 	enum err_code rc;
 	int qrc;
 
-	if ((rc = ticket_load(db, u->id, &before, u->a, err)))
+	if ((rc = ticket_lock(db, u->id, err)) || (rc = ticket_load(db, u->id, &before, u->a, err)))
 		return rc;
 	if (!strcmp(before.status, "closed"))
 		return error_set(err, E_INVALID, "ticket %lld is closed and cannot change",
@@ -511,7 +542,8 @@ static enum err_code message_create_tx(struct db *db, void *arg, struct error *e
 	enum err_code rc;
 	int qrc;
 
-	if ((rc = ticket_load(db, mn->ticket_id, &t, c->a, err)))
+	if ((rc = ticket_lock(db, mn->ticket_id, err)) ||
+	    (rc = ticket_load(db, mn->ticket_id, &t, c->a, err)))
 		return rc;
 	if (!strcmp(t.status, "closed"))
 		return error_set(err, E_INVALID, "ticket %lld is closed", (long long)t.id);

@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = os.environ.get("DESKD_BIN") or str(ROOT / "build" / "deskd")
+BIN = os.path.abspath(os.environ.get("DESKD_BIN") or str(ROOT / "build" / "deskd"))
 BACKEND = os.environ.get("DESKD_TEST_BACKEND", "sqlite")
 PGHOST = os.environ.get("DESKD_TEST_PGHOST", "")
 START_TIMEOUT = 15.0
@@ -165,11 +165,17 @@ class Server:
             self._stderr = None
 
     def stderr_tail(self, n=8000):
+        """The end of the server's stderr; a sanitizer report is shown from its start."""
         try:
             with open(self.stderr_path, "rb") as f:
-                return f.read()[-n:].decode("utf-8", "replace")
+                data = f.read()
         except OSError:
             return ""
+        for marker in (b"==ERROR: ", b"runtime error: ", b"==WARNING: "):
+            at = data.rfind(marker)
+            if at >= 0 and len(data) - at > n:
+                return data[at:at + max(n, 12000)].decode("utf-8", "replace")
+        return data[-n:].decode("utf-8", "replace")
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -187,7 +193,7 @@ class Server:
                 self._stderr.close()
                 self._stderr = None
             raise ServerError("deskd died (exit %s) on %s; stderr:\n%s"
-                              % (rc, what, self.stderr_tail(1500)))
+                              % (rc, what, self.stderr_tail(6000)))
 
     def stop(self):
         """SIGTERM; the server must exit 0 within STOP_TIMEOUT."""

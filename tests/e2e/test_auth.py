@@ -126,6 +126,16 @@ class LoginTest(E2ETestCase):
         self.expect(r, 204)
         self.expect_error(self.req("GET", "/api/v1/auth/me", token=tok), 401, "unauthorized")
 
+    def test_csrf_token_belongs_to_its_session(self):
+        a = Session(self.server, AGENT_EMAIL, AGENT_PASSWORD)
+        b = Session(self.server, AGENT_EMAIL, AGENT_PASSWORD)
+        self.assertNotEqual(a.csrf, b.csrf, "each session has its own CSRF token")
+        self.assertNotEqual(a.cookie, b.cookie)
+        r = a.req("POST", "/api/v1/customers", {"name": "Cross"}, headers={"X-CSRF-Token": b.csrf})
+        self.expect_error(r, 403, "forbidden", "another session's CSRF token")
+        r = a.req("POST", "/api/v1/customers", {"name": "Own " + unique()})
+        self.expect(r, 201)
+
     def test_bearer_writes_need_no_csrf(self):
         r = self.as_agent("POST", "/api/v1/tickets",
                           {"subject": "bearer", "body": "no csrf needed",

@@ -1,9 +1,11 @@
 """Health check, Prometheus metrics and the OpenAPI document."""
 
 import re
+import time
 import unittest
 
-from harness import E2ETestCase
+import harness
+from harness import E2ETestCase, psql
 
 NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(,?)')
@@ -134,6 +136,68 @@ class HealthTest(E2ETestCase):
         self.assertEqual(len(ticket_paths), 1, sorted(paths))
         self.assertTrue({"get", "patch"} <= set(paths[ticket_paths[0]]))
         self.assertTrue(any(re.fullmatch(r"/api/v1/tickets/\{[^}]+\}/messages", p) for p in paths))
+
+
+class LogTest(E2ETestCase):
+
+    def test_ready_line_and_request_log(self):
+        log = self.server.stderr_tail(10 ** 7)
+        self.assertIn("deskd listening on http://127.0.0.1:%d" % self.server.port, log,
+                      "the spec's ready line is missing")
+        self.expect(self.as_agent("GET", "/api/v1/tickets?limit=3"), 200)
+        self.expect_error(self.as_agent("GET", "/api/v1/tickets/987654"), 404, "not_found")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            log = self.server.stderr_tail(10 ** 7)
+            if "/api/v1/tickets/987654" in log:
+                break
+            time.sleep(0.1)
+        lines = re.findall(r"^method=(\S+) path=(\S+) status=(\d+) us=(\d+)$", log, re.M)
+        self.assertIn(("GET", "/api/v1/tickets/987654", "404"), [l[:3] for l in lines], log[-2000:])
+        self.assertTrue(any(l[0] == "GET" and l[1].startswith("/api/v1/tickets") and l[2] == "200"
+                            for l in lines), log[-2000:])
+
+    def test_secrets_stay_out_of_the_log(self):
+        self.req("POST", "/api/v1/auth/login", {"email": "agent@example.com",
+                                                 "password": "agent-password-1"})
+        self.as_agent("GET", "/api/v1/tickets")
+        log = self.server.stderr_tail(10 ** 7)
+        self.assertNotIn("agent-password-1", log)
+        self.assertNotIn(self.agent, log)
+
+
+@unittest.skipUnless(harness.BACKEND == "postgres", "needs a database that can be taken away")
+class DatabaseDownTest(E2ETestCase):
+
+    def test_healthz_503_while_the_database_is_gone(self):
+        db = self.server.pgdb
+        psql("ALTER DATABASE %s ALLOW_CONNECTIONS false" % db)
+        try:
+            psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'" % db)
+            deadline = time.monotonic() + 10
+            while True:
+                r = self.req("GET", "/healthz")
+                if r.status == 503 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(r.status, 503, r)
+            self.assertIsInstance(r.body, dict, r)
+            self.assertNotEqual(r.body.get("db"), "ok", r)
+            r = self.as_agent("GET", "/api/v1/tickets")
+            self.assertGreaterEqual(r.status, 500, r)
+            self.assertIsInstance(r.body, dict, "errors are JSON even now: %r" % (r,))
+        finally:
+            psql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % db)
+        deadline = time.monotonic() + 15
+        while True:
+            r = self.req("GET", "/healthz")
+            if r.status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(r.status, 200, "deskd did not recover: %r" % (r,))
+        self.assertEqual(r.body, {"status": "ok", "db": "ok"})
+        self.expect(self.as_agent("GET", "/api/v1/tickets"), 200)
+        self.new_ticket()
 
 
 if __name__ == "__main__":

@@ -190,6 +190,28 @@ class SearchTest(E2ETestCase):
         self.assertEqual(msgs, [self.rank_strong, self.rank_weak],
                          "the message that is all about the word ranks first: %r" % results)
 
+    def test_index_follows_changes(self):
+        old_word, new_word = unique("before"), unique("after")
+        tid = self.new_ticket(subject="Subject %s" % old_word, body="plain body")["id"]
+        self.assert_finds(old_word, tid)
+        r = self.as_agent("PATCH", "/api/v1/tickets/%d" % tid, {"subject": "Subject " + new_word})
+        self.expect(r, 200)
+        self.assert_finds(new_word, tid)
+        self.assertNotIn(tid, [x["id"] for x in self.search(old_word) if x["type"] == "ticket"],
+                         "the old subject is still indexed")
+        reply = unique("reply")
+        self.expect(self.as_agent("POST", "/api/v1/tickets/%d/messages" % tid,
+                                  {"body": "Kargo takip numaranız: " + reply}), 201)
+        self.assert_finds(reply, tid)
+
+        cname, cnew = unique("Cust"), unique("Renamed")
+        r = self.as_agent("POST", "/api/v1/customers", {"name": cname})
+        cid = r.body["customer"]["id"]
+        self.assertIn(cid, [x["id"] for x in self.search(cname) if x["type"] == "customer"])
+        self.expect(self.as_agent("PATCH", "/api/v1/customers/%d" % cid, {"name": cnew}), 200)
+        self.assertIn(cid, [x["id"] for x in self.search(cnew) if x["type"] == "customer"])
+        self.assertNotIn(cid, [x["id"] for x in self.search(cname) if x["type"] == "customer"])
+
     def test_limit(self):
         self.assertEqual(len(self.tickets_of(self.search(self.many_word))), 6)
         self.assertEqual(len(self.search(self.many_word, "&limit=2")), 2)

@@ -87,6 +87,18 @@ class UsersTest(E2ETestCase):
         self.assertEqual(listed[uid]["name"], "Kırmızı Ayşe")
         self.assertEqual(listed[uid]["role"], "admin")
 
+    def test_role_change_applies_to_existing_credentials(self):
+        email = unique("role") + "@example.com"
+        uid = user_of(self.create(email=email, role="agent").body)["id"]
+        token = self.server.create_token(email)
+        self.expect_error(self.req("GET", "/api/v1/users", token=token), 403, "forbidden")
+        self.expect(self.as_admin("PATCH", "/api/v1/users/%d" % uid, {"role": "admin"}), 200)
+        self.expect(self.req("GET", "/api/v1/users", token=token), 200, "promoted: admin now")
+        self.expect(self.as_admin("PATCH", "/api/v1/users/%d" % uid, {"role": "agent"}), 200)
+        self.expect_error(self.req("GET", "/api/v1/users", token=token), 403, "forbidden",
+                          "demoted: the old role must not linger")
+        self.expect(self.req("GET", "/api/v1/tickets", token=token), 200)
+
     def test_patch_validation(self):
         uid = user_of(self.create().body)["id"]
         for body in ({"role": "owner"}, {"password": "short"}, {"active": "no"},

@@ -325,7 +325,19 @@ static void test_utf8_valid(void)
 	CHECK(text_utf8_valid("\xC3\xA9", 1, &at) == 0 && at == 0);
 }
 
-UNIT_MAIN(UNIT_TEST(test_english), UNIT_TEST(test_turkish), UNIT_TEST(test_latin),
+static void test_rank(void)
+{
+	/* more occurrences of the word rank higher; a shorter document beats a longer one */
+	CHECK(text_rank("order order refund", "order", 3) > text_rank("order refund gift", "order", 3));
+	CHECK(text_rank("order refund", "order", 3) > text_rank("order refund gift wrap box", "order", 3));
+	CHECK(text_rank("refund gift", "order", 3) == 0);
+	CHECK(text_rank("배송 송조 조회", "배송", 3) > 0);
+	CHECK(text_rank("", "order", 0) == 0);
+	CHECK(text_token_count("") == 0);
+	CHECK(text_token_count("a bb ccc") == 3);
+}
+
+UNIT_MAIN(UNIT_TEST(test_rank), UNIT_TEST(test_english), UNIT_TEST(test_turkish), UNIT_TEST(test_latin),
 	  UNIT_TEST(test_greek_cyrillic), UNIT_TEST(test_korean),
 	  UNIT_TEST(test_japanese), UNIT_TEST(test_chinese), UNIT_TEST(test_fullwidth),
 	  UNIT_TEST(test_separators), UNIT_TEST(test_invalid_utf8),
