@@ -3,12 +3,14 @@
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PKG_CFLAGS := $(shell pkg-config --cflags libpq gmime-3.0 2>/dev/null)
 CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS)
-LDLIBS = -lmicrohttpd -ljansson -lsodium -lsqlite3 -lpq -lcurl -pthread
+LDLIBS = -lmicrohttpd -ljansson -lsodium -lsqlite3 -lpq -lcurl $(shell pkg-config --libs gmime-3.0 2>/dev/null) -pthread
 
 SRC = $(shell find src -name '*.c' | sort)
-OBJ = $(SRC:src/%.c=build/obj/%.o) build/obj/migrations.o
+OBJ = $(SRC:src/%.c=build/obj/%.o) build/obj/migrations.o build/obj/web.o
+WEB = $(shell find web -type f ! -name '.*' 2>/dev/null)
+GEN = build/gen/migrations.c build/gen/web.c
 LIB_SRC = $(filter-out src/main.c,$(SRC))
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -22,7 +24,11 @@ build/gen/migrations.c: scripts/embed-sql.sh $(wildcard sql/*/*.sql)
 	@mkdir -p $(@D)
 	sh scripts/embed-sql.sh > $@
 
-build/obj/migrations.o: build/gen/migrations.c
+build/gen/web.c: scripts/embed-web.sh $(WEB)
+	@mkdir -p $(@D)
+	sh scripts/embed-web.sh > $@
+
+build/obj/%.o: build/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -34,17 +40,17 @@ build/deskd: $(OBJ)
 	$(CC) $(CFLAGS) $(OBJ) -o $@ $(LDLIBS)
 
 # the same program with AddressSanitizer and UndefinedBehaviorSanitizer
-build/deskd-asan: $(SRC) build/gen/migrations.c $(wildcard src/*/*.h)
+build/deskd-asan: $(SRC) $(GEN) $(wildcard src/*/*.h)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) $(SAN_FLAGS) \
-		$(SRC) build/gen/migrations.c -o $@ $(LDLIBS)
+		$(SRC) $(GEN) -o $@ $(LDLIBS)
 
-build/test_%: tests/unit/test_%.c $(LIB_SRC) build/gen/migrations.c
+build/test_%: tests/unit/test_%.c $(LIB_SRC) $(GEN)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) $(SAN_FLAGS) \
-		$< $(LIB_SRC) build/gen/migrations.c -o $@ $(LDLIBS)
+		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
 
-build/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) build/gen/migrations.c
+build/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(GEN)
 	clang -std=c17 -D_GNU_SOURCE -Isrc -pthread $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		$< $(LIB_SRC) build/gen/migrations.c -o $@ $(LDLIBS)
+		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
 
 deps:
 	sh scripts/deps.sh run
@@ -52,7 +58,9 @@ deps:
 test-deps:
 	sh scripts/deps.sh test
 
-run: deps build/deskd
+# a sub-make, so that compiler flags are read after the packages are installed
+run: deps
+	$(MAKE) build/deskd
 	build/deskd demo --data $(DATA)
 	build/deskd serve --data $(DATA)
 
@@ -60,7 +68,8 @@ test: test-deps
 	$(MAKE) build/deskd build/deskd-asan
 	sh tests/run.sh
 
-bench: deps build/deskd
+bench: deps
+	$(MAKE) build/deskd
 	sh bench/run.sh
 
 clean:

@@ -2,7 +2,7 @@
 # Installs the Debian packages deskd needs: `run` to build and serve, `test` for the tests too.
 set -eu
 build="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
-	libsqlite3-dev libpq-dev libcurl4-openssl-dev"
+	libsqlite3-dev libpq-dev libcurl4-openssl-dev libgmime-3.0-dev"
 test="$build clang libclang-rt-14-dev python3 postgresql curl"
 case "${1:-run}" in
 run) want=$build ;;

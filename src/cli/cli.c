@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "core/auth.h"
 #include "jobs/jobs.h"
+#include "live/live.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -101,6 +102,13 @@ struct store *cli_open_store(const struct cli_options *o)
 	return st;
 }
 
+/* After each commit: the job worker may have work, live streams may have news. */
+static void committed(void *jobs)
+{
+	jobs_wake(jobs);
+	live_notify(NULL);
+}
+
 int cli_serve(int argc, char **argv, const struct cli_options *o)
 {
 	struct app app = { 0 };
@@ -120,13 +128,14 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 
 	app.store = cli_open_store(o);
 	app.jobs = jobs_start(app.store);
-	store_on_commit(app.store, jobs_wake, app.jobs);
+	store_on_commit(app.store, committed, app.jobs);
 	http = http_start(o->listen, api_routes, &app, &err);
 	if (!http)
 		die("%s", err);
 	fprintf(stderr, "deskd listening on http://%s\n", o->listen);
 	sigwait(&signals, &sig);
 	log_info("stopping (signal %d): finishing requests in flight", sig);
+	live_stop();
 	http_stop(http);
 	store_on_commit(app.store, NULL, NULL);
 	jobs_stop(app.jobs);

@@ -26,7 +26,8 @@ enum route_access { ACCESS_PUBLIC, ACCESS_AGENT, ACCESS_ADMIN };
 typedef enum err_code (*route_fn)(struct req *r);
 
 struct route {
-	const char *method, *pattern; /* "{id}" matches a positive integer */
+	/* "{id}" matches a positive integer; a final "*" matches the rest of the path */
+	const char *method, *pattern;
 	enum route_access access;
 	route_fn fn;
 	int body; /* 1: expects a JSON object body */
@@ -38,6 +39,7 @@ struct req {
 	const char *method, *path;
 	const struct route *route;
 	int64_t ids[2]; /* the {id} parts of the path, in order */
+	const char *rest; /* what a final "*" matched */
 
 	struct buf body;
 	int body_too_large;
@@ -52,11 +54,17 @@ struct req {
 	int status;
 	char *reply;
 	size_t reply_len;
+	int reply_static; /* reply is not ours to free */
 	const char *content_type;
 	struct {
 		const char *name, *value;
 	} headers[8];
 	int n_headers;
+
+	/* a streamed reply (http_reply_stream) */
+	long (*stream)(void *cls, uint64_t pos, char *buf, size_t max);
+	void *stream_cls;
+	void (*stream_free)(void *cls);
 
 	void *conn;
 	int64_t started_us;
@@ -69,6 +77,18 @@ enum err_code http_reply_json(struct req *r, int status, json_t *o);
 enum err_code http_reply_text(struct req *r, int status, const char *content_type,
 			      const char *text, size_t len);
 enum err_code http_reply_empty(struct req *r, int status);
+/** Answers with bytes that live as long as the process (not copied). */
+enum err_code http_reply_static(struct req *r, int status, const char *content_type,
+				const void *data, size_t len);
+/**
+ * Answers with a body produced by `fn` as the client reads it: fn fills at most
+ * `max` bytes of buf and returns how many, or -1 to end the stream; it may
+ * block (each connection has its own thread). free_fn(cls) runs at the end.
+ */
+enum err_code http_reply_stream(struct req *r, const char *content_type,
+				long (*fn)(void *cls, uint64_t pos, char *buf, size_t max),
+				void *cls, void (*free_fn)(void *cls));
+
 /** Adds a response header; name and value must outlive the request (use the arena). */
 void http_header(struct req *r, const char *name, const char *value);
 

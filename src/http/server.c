@@ -65,10 +65,12 @@ void http_metrics(struct buf *b)
 
 			if (!n)
 				continue;
-			buf_addf(b, "deskd_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s%d\"} %llu\n",
-				 r < MAX_ROUTES ? metric_routes[r].method : "", name,
-				 s < N_STATUSES ? "" : "other", s < N_STATUSES ? statuses[s] : 0,
-				 (unsigned long long)n);
+			char status[8];
+
+			snprintf(status, sizeof(status), "%d", s < N_STATUSES ? statuses[s] : 0);
+			buf_addf(b, "deskd_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
+				 r < MAX_ROUTES ? metric_routes[r].method : "any", name,
+				 s < N_STATUSES ? status : "other", (unsigned long long)n);
 		}
 		if (r < MAX_ROUTES && !metric_routes[r + 1].method)
 			r = MAX_ROUTES - 1;
@@ -95,7 +97,9 @@ void http_metrics(struct buf *b)
 enum err_code http_reply_text(struct req *r, int status, const char *content_type,
 			      const char *text, size_t len)
 {
-	free(r->reply);
+	if (!r->reply_static)
+		free(r->reply);
+	r->reply_static = 0;
 	r->reply = xmalloc(len + 1);
 	memcpy(r->reply, text, len);
 	r->reply[len] = '\0';
@@ -112,11 +116,38 @@ enum err_code http_reply_json(struct req *r, int status, json_t *o)
 	json_decref(o);
 	if (!text)
 		die("out of memory");
-	free(r->reply);
+	if (!r->reply_static)
+		free(r->reply);
+	r->reply_static = 0;
 	r->reply = text;
 	r->reply_len = strlen(text);
 	r->status = status;
 	r->content_type = "application/json; charset=utf-8";
+	return E_OK;
+}
+
+enum err_code http_reply_stream(struct req *r, const char *content_type,
+				long (*fn)(void *cls, uint64_t pos, char *buf, size_t max),
+				void *cls, void (*free_fn)(void *cls))
+{
+	r->stream = fn;
+	r->stream_cls = cls;
+	r->stream_free = free_fn;
+	r->status = 200;
+	r->content_type = content_type;
+	return E_OK;
+}
+
+enum err_code http_reply_static(struct req *r, int status, const char *content_type,
+				const void *data, size_t len)
+{
+	if (!r->reply_static)
+		free(r->reply);
+	r->reply = (char *)data;
+	r->reply_len = len;
+	r->reply_static = 1;
+	r->status = status;
+	r->content_type = content_type;
 	return E_OK;
 }
 
@@ -192,11 +223,15 @@ static void reply_error(struct req *r)
 
 /* --- routing --- */
 
-static int match(const char *pattern, const char *path, int64_t ids[2])
+static int match(const char *pattern, const char *path, int64_t ids[2], const char **rest)
 {
 	int n = 0;
 
 	while (*pattern && *path) {
+		if (pattern[0] == '*' && !pattern[1]) {
+			*rest = path;
+			return 1;
+		}
 		if (!strncmp(pattern, "{id}", 4)) {
 			int64_t v = 0;
 			int digits = 0;
@@ -226,7 +261,7 @@ static enum err_code route(struct http_server *s, struct req *r)
 	int path_matched = 0;
 
 	for (int i = 0; s->routes[i].method; i++) {
-		if (!match(s->routes[i].pattern, r->path, r->ids))
+		if (!match(s->routes[i].pattern, r->path, r->ids, &r->rest))
 			continue;
 		path_matched = 1;
 		if (!strcmp(s->routes[i].method, r->method) ||
@@ -252,7 +287,7 @@ enum err_code http_parse_body(const char *p, size_t len, json_t **out, struct er
 		err->position = (long)bad;
 		return E_INVALID_JSON;
 	}
-	*out = json_loadb(p, len, JSON_REJECT_DUPLICATES, &jerr);
+	*out = json_loadb(p, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!*out) {
 		error_set(err, E_INVALID_JSON, "invalid JSON at byte %d: %s", jerr.position,
 			  jerr.text);
@@ -296,19 +331,34 @@ static enum err_code handle(struct http_server *s, struct req *r)
 	return r->route->fn(r);
 }
 
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct req *r = cls;
+	long n = r->stream(r->stream_cls, pos, buf, max);
+
+	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct req *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(r->reply_len, r->reply,
-								    MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	if (r->stream)
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, r,
+							 NULL);
+	else
+		resp = MHD_create_response_from_buffer(r->reply_len, r->reply,
+						       r->reply_static ? MHD_RESPMEM_PERSISTENT
+								       : MHD_RESPMEM_MUST_FREE);
 	r->reply = NULL;
 	if (r->content_type)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (int i = 0; i < r->n_headers; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	if (!MHD_get_response_header(resp, "Cache-Control"))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -371,6 +421,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	count_request(r->route_index, r->status, us);
 	fprintf(stderr, "method=%s path=%s status=%d us=%lld\n", r->method, r->path, r->status,
 		(long long)us);
+	if (r->stream_free)
+		r->stream_free(r->stream_cls);
 	json_decref(r->json);
 	buf_release(&r->body);
 	free(r->reply);

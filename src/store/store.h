@@ -78,6 +78,18 @@ struct delivery {
 	int64_t created_at, delivered_at;
 };
 
+struct macro {
+	int64_t id;
+	const char *title, *body;
+	int64_t created_at, updated_at;
+};
+
+struct saved_view {
+	int64_t id;
+	const char *name, *filters; /* filters: a JSON object text */
+	int64_t created_at;
+};
+
 /** A growable array of T in an arena: items, n. */
 #define STORE_LIST(T)        \
 	struct {             \
@@ -93,6 +105,8 @@ typedef STORE_LIST(struct user) user_list;
 typedef STORE_LIST(struct token_info) token_list;
 typedef STORE_LIST(struct webhook) webhook_list;
 typedef STORE_LIST(struct delivery) delivery_list;
+typedef STORE_LIST(struct macro) macro_list;
+typedef STORE_LIST(struct saved_view) view_list;
 
 /* --- lifecycle --- */
 
@@ -279,5 +293,33 @@ enum err_code store_delivery_result(struct store *st, int64_t job_id, int64_t de
 /** Counts jobs waiting or running whose time is at or before due_before (INT64_MAX: all). */
 enum err_code store_jobs_pending(struct store *st, int64_t due_before, int64_t *count,
 				 struct error *err);
+
+/* --- canned replies, saved views, the live feed (store_macros.c) --- */
+
+enum err_code store_macro_list(struct store *st, macro_list *out, struct arena *a,
+			       struct error *err);
+enum err_code store_macro_create(struct store *st, int64_t actor_id, const char *title,
+				 const char *body, struct macro *out, struct arena *a,
+				 struct error *err);
+/** Changes the fields that are not NULL. */
+enum err_code store_macro_update(struct store *st, int64_t id, const char *title, const char *body,
+				 struct macro *out, struct arena *a, struct error *err);
+enum err_code store_macro_delete(struct store *st, int64_t id, struct error *err);
+
+/** The saved views of one agent. */
+enum err_code store_view_list(struct store *st, int64_t user_id, view_list *out, struct arena *a,
+			      struct error *err);
+enum err_code store_view_create(struct store *st, int64_t user_id, const char *name,
+				const char *filters, struct saved_view *out, struct arena *a,
+				struct error *err);
+/** Deletes a view of this agent; another agent's view is E_NOT_FOUND. */
+enum err_code store_view_delete(struct store *st, int64_t user_id, int64_t id, struct error *err);
+
+/**
+ * Events with an id above after_id, oldest first, at most `limit`. With
+ * after_id < 0, one event whose id is the newest id (where a new feed starts).
+ */
+enum err_code store_events_since(struct store *st, int64_t after_id, int limit, event_list *out,
+				 struct arena *a, struct error *err);
 
 #endif

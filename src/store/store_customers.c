@@ -256,6 +256,22 @@ enum err_code store_customer_update(struct store *st, int64_t actor_id, int64_t 
 	return store_write(st, customer_update_tx, &w, err);
 }
 
+/* "%q%" with the LIKE wildcards in q taken literally (malloc'd). */
+static char *like_pattern(const char *q)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "%");
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			buf_adds(&b, "\\");
+		buf_add(&b, q, 1);
+	}
+	buf_adds(&b, "%");
+	return buf_detach(&b, NULL);
+}
+
 enum err_code store_customer_list(struct store *st, const char *q, int64_t before_id, int limit,
 				  customer_list *out, struct arena *a, struct error *err)
 {
@@ -267,15 +283,16 @@ enum err_code store_customer_list(struct store *st, const char *q, int64_t befor
 
 	if (!db)
 		return error_set(err, E_UNAVAILABLE, "database unavailable");
-	if (q && *q && asprintf(&like, "%%%s%%", q) < 0)
-		die("out of memory");
+	if (q && *q)
+		like = like_pattern(q);
 	struct db_arg args[] = { DB_I(before_id ? before_id : INT64_MAX), DB_S(like),
 				 DB_I(limit) };
 	qrc = db_query(db,
 		       "SELECT c.id, c.name, c.created_at, c.updated_at FROM customers c"
-		       " WHERE c.id < $1 AND (CAST($2 AS TEXT) IS NULL OR lower(c.name) LIKE lower($2)"
+		       " WHERE c.id < $1 AND (CAST($2 AS TEXT) IS NULL"
+		       " OR lower(c.name) LIKE lower($2) ESCAPE '\\'"
 		       " OR EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.id"
-		       " AND i.value LIKE lower($2)))"
+		       " AND lower(i.value) LIKE lower($2) ESCAPE '\\'))"
 		       " ORDER BY c.id DESC LIMIT $3",
 		       args, 3, read_customer, &r);
 	for (int i = 0; !qrc && i < out->n; i++)
