@@ -24,9 +24,9 @@ echo "RSS idle (empty database): $(rss)"
 
 figures() { grep -E 'Requests/sec|^ +50%|^ +99%|Non-2xx' | sed 's/^ */    /'; }
 
-echo "creates, 1 client:";  MODE=tickets COUNT=20000 wrk -t1 -c1 -d10s -s bench/load.lua --latency $URL | figures
+echo "creates, 1 client:";  MODE=tickets COUNT=100000000 wrk -t1 -c1 -d10s -s bench/load.lua --latency $URL | figures
 echo "creates, 32 clients:"
-MODE=tickets COUNT=150000 wrk -t2 -c32 -d15s -s bench/load.lua --latency $URL >"$dir/wrk.out" &
+MODE=tickets COUNT=100000000 wrk -t2 -c32 -d15s -s bench/load.lua --latency $URL >"$dir/wrk.out" &
 load=$!
 sleep 8
 echo "RSS under load: $(rss)"

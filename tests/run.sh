@@ -64,6 +64,19 @@ DESKD_BIN=build/deskd DESKD_TEST_BACKEND=postgres step e2e-postgres python3 test
 DESKD_BIN=build/deskd-asan DESKD_TEST_BACKEND=sqlite step e2e-asan-sqlite python3 tests/e2e/run.py
 DESKD_BIN=build/deskd-asan DESKD_TEST_BACKEND=postgres step e2e-asan-postgres python3 tests/e2e/run.py
 
+# the web app in a real browser (Debian's chromium driven by playwright-core)
+web() {
+	npm ci --no-audit --no-fund --loglevel=error || return 1
+	node --test --test-reporter=tap tests/web/ >"$log/web.tap" 2>&1
+	local rc=$?
+	cat "$log/web.tap"
+	echo "web: $(sed -n 's/^# pass //p' "$log/web.tap" | tail -n 1) passed, $(sed -n 's/^# fail //p' "$log/web.tap" | tail -n 1) failed"
+	return $rc
+}
+if [ -d tests/web ] && [ -f package-lock.json ]; then
+	DESKD_BIN=build/deskd step web web
+fi
+
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
 	name=${name#fuzz_}

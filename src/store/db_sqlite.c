@@ -152,7 +152,7 @@ struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 					 */
 					: "PRAGMA foreign_keys=ON;"
 					  "PRAGMA cache_size=-2000;"
-					  "PRAGMA mmap_size=1073741824;";
+					  "PRAGMA mmap_size=268435456;";
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
 	s->base.ops = &sqlite_ops;

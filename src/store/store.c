@@ -34,7 +34,8 @@ struct store {
 
 	pthread_mutex_t lock;
 	pthread_cond_t pool_cond;
-	struct db *idle[POOL_MAX];
+	struct db *idle[POOL_MAX]; /* a stack: idle[0] has waited longest */
+	int64_t idle_since[POOL_MAX];
 	int n_idle, n_open;
 
 	/* SQLite only: the writer thread and its queue, and the checkpointer */
@@ -128,9 +129,34 @@ void store_release(struct store *st, struct db *db)
 		return;
 	}
 	pthread_mutex_lock(&st->lock);
+	st->idle_since[st->n_idle] = time_mono_us();
 	st->idle[st->n_idle++] = db;
 	pthread_cond_signal(&st->pool_cond);
 	pthread_mutex_unlock(&st->lock);
+}
+
+/*
+ * A burst of clients leaves a connection each, with its cache and mapped pages;
+ * those idle for IDLE_CLOSE_US are closed, down to IDLE_KEEP.
+ */
+#define IDLE_CLOSE_US ((int64_t)10 * 1000000)
+#define IDLE_KEEP 2
+
+static void close_idle(struct store *st)
+{
+	int64_t now = time_mono_us();
+	struct db *old = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	if (st->n_idle > IDLE_KEEP && now - st->idle_since[0] > IDLE_CLOSE_US) {
+		old = st->idle[0];
+		st->n_idle--;
+		memmove(st->idle, st->idle + 1, sizeof(st->idle[0]) * (size_t)st->n_idle);
+		memmove(st->idle_since, st->idle_since + 1, sizeof(st->idle_since[0]) * (size_t)st->n_idle);
+		st->n_open--;
+	}
+	pthread_mutex_unlock(&st->lock);
+	db_close(old);
 }
 
 void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
@@ -272,6 +298,7 @@ static void *writer_main(void *arg)
 /*
  * Moves the WAL into the database from its own connection, so the copy never
  * sits on the commit path; a PASSIVE checkpoint does not block the writer.
+ * It also closes reader connections that have been idle for long.
  */
 static void *checkpoint_main(void *arg)
 {
@@ -292,6 +319,7 @@ static void *checkpoint_main(void *arg)
 			break;
 		pthread_mutex_unlock(&st->lock);
 		db_exec(st->checkpointer, "PRAGMA wal_checkpoint(PASSIVE)");
+		close_idle(st);
 		pthread_mutex_lock(&st->lock);
 	}
 	pthread_mutex_unlock(&st->lock);

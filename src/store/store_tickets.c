@@ -420,6 +420,12 @@ static void add_cond(struct buf *sql, struct db_arg *args, int *n, const char *f
 	buf_addf(sql, fmt, *n);
 }
 
+/*
+ * Each status has its own (status, updated_at, id) index range, and SQLite can
+ * walk only one range in order. A list of several statuses (the inbox's
+ * "new,open") is therefore one ordered, limited branch per status, merged:
+ * its cost is the page size per status, not the number of matching tickets.
+ */
 enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f, ticket_list *out,
 				struct arena *a, struct error *err)
 {
@@ -428,47 +434,56 @@ enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f,
 	const char *key = sort_cols[f->sort], *dir = sort_desc(f->sort) ? "DESC" : "ASC";
 	const char *cmp = sort_desc(f->sort) ? "<" : ">";
 	struct db *db;
-	struct buf sql;
+	struct buf conds, sql;
 	enum err_code rc = E_OK;
-	int n = 0, qrc;
+	int n = 0, qrc, first_status, limit_param;
 
-	buf_init(&sql, 0);
-	buf_adds(&sql, "SELECT " TICKET_COLS " FROM tickets t WHERE 1 = 1");
-	if (f->n_statuses) {
-		buf_adds(&sql, " AND t.status IN (");
-		for (int i = 0; i < f->n_statuses && i < 6; i++) {
-			args[n++] = DB_S(f->statuses[i]);
-			buf_addf(&sql, "%s$%d", i ? ", " : "", n);
-		}
-		buf_adds(&sql, ")");
-	}
+	buf_init(&conds, 0);
 	if (f->unassigned)
-		buf_adds(&sql, " AND t.assignee_id IS NULL");
+		buf_adds(&conds, " AND t.assignee_id IS NULL");
 	if (f->assignee_id)
-		add_cond(&sql, args, &n, "t.assignee_id = $%d", DB_I(f->assignee_id));
+		add_cond(&conds, args, &n, "t.assignee_id = $%d", DB_I(f->assignee_id));
 	if (f->channel)
-		add_cond(&sql, args, &n, "t.channel = $%d", DB_S(f->channel));
+		add_cond(&conds, args, &n, "t.channel = $%d", DB_S(f->channel));
 	if (f->customer_id)
-		add_cond(&sql, args, &n, "t.customer_id = $%d", DB_I(f->customer_id));
+		add_cond(&conds, args, &n, "t.customer_id = $%d", DB_I(f->customer_id));
 	if (f->updated_since)
-		add_cond(&sql, args, &n, "t.updated_at >= $%d", DB_I(f->updated_since));
+		add_cond(&conds, args, &n, "t.updated_at >= $%d", DB_I(f->updated_since));
 	if (f->tag)
-		add_cond(&sql, args, &n,
+		add_cond(&conds, args, &n,
 			 "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = $%d)",
 			 DB_S(f->tag));
 	if (f->has_cursor) {
 		args[n++] = DB_I(f->cursor_key);
 		args[n++] = DB_I(f->cursor_id);
-		buf_addf(&sql, " AND (%s %s $%d OR (%s = $%d AND t.id %s $%d))", key, cmp, n - 1, key,
-			 n - 1, cmp, n);
+		buf_addf(&conds, " AND (%s %s $%d OR (%s = $%d AND t.id %s $%d))", key, cmp, n - 1,
+			 key, n - 1, cmp, n);
 	}
 	args[n++] = DB_I(f->limit);
-	buf_addf(&sql, " ORDER BY %s %s, t.id %s LIMIT $%d", key, dir, dir, n);
+	limit_param = n;
+	first_status = n;
+	for (int i = 0; i < f->n_statuses && i < 6; i++)
+		args[n++] = DB_S(f->statuses[i]);
+
+	buf_init(&sql, 0);
+	for (int i = 0; i < (f->n_statuses > 1 ? f->n_statuses : 1) && i < 6; i++) {
+		if (f->n_statuses > 1)
+			buf_addf(&sql, "%sSELECT * FROM (", i ? " UNION ALL " : "");
+		buf_adds(&sql, "SELECT " TICKET_COLS " FROM tickets t WHERE 1 = 1");
+		if (f->n_statuses)
+			buf_addf(&sql, " AND t.status = $%d", first_status + i + 1);
+		buf_addf(&sql, "%s ORDER BY %s %s, t.id %s LIMIT $%d", conds.p ? conds.p : "", key,
+			 dir, dir, limit_param);
+		if (f->n_statuses > 1)
+			buf_addf(&sql, ") b%d", i);
+	}
+	if (f->n_statuses > 1)
+		buf_addf(&sql, " ORDER BY %s %s, id %s LIMIT $%d", key + 2, dir, dir, limit_param);
 
 	db = store_acquire(st);
 	if (!db) {
-		buf_release(&sql);
-		return error_set(err, E_UNAVAILABLE, "database unavailable");
+		rc = error_set(err, E_UNAVAILABLE, "database unavailable");
+		goto out;
 	}
 	qrc = db_query(db, sql.p, args, n, read_ticket, &r);
 	for (int i = 0; !qrc && i < out->n; i++)
@@ -476,6 +491,8 @@ enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f,
 	if (qrc)
 		rc = store_fail(db, qrc, err, "listing tickets");
 	store_release(st, db);
+out:
+	buf_release(&conds);
 	buf_release(&sql);
 	return rc;
 }
