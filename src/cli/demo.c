@@ -5,6 +5,7 @@
 #include "core/auth.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,10 @@ static int add_ticket(struct store *st, int n, const int64_t agent_ids[], struct
 	snprintf(email, sizeof(email), "shopper%03d@%s", who, mail_domains[lang]);
 	snprintf(name, sizeof(name), lang == EN || lang == TR ? "%s %s" : "%2$s%1$s",
 		 first_names[lang][who % 8], last_names[lang][(who / 8) % 6]);
+	/* tickets arrive over the last 30 days; answers come minutes to hours later */
+	int64_t age = (int64_t)(1000 - n) * 2592 * 1000000 + (int64_t)pick(3600) * 1000000;
+
+	time_set_offset(-age);
 	tn = (struct ticket_new){ .subject = topics[lang][topic][0], .body = topics[lang][topic][1],
 				  .channel = channels[pick(5)], .priority = priorities[pick(6)],
 				  .status = "new", .customer_email = email, .customer_name = name,
@@ -141,6 +146,9 @@ static int add_ticket(struct store *st, int n, const int64_t agent_ids[], struct
 				      .body = topics[lang][topic][3] };
 	struct ticket_change finish = { .status = status, .actor_id = agent };
 
+	int64_t answered = -age + (int64_t)(5 + pick(240)) * 60 * 1000000;
+
+	time_set_offset(answered < 0 ? answered : 0); /* never in the future */
 	if (store_ticket_update(st, t.id, &assign, &t, a, &err) ||
 	    (pick(3) == 0 && store_message_create(st, &note, &m, a, &err)) ||
 	    store_message_create(st, &reply, &m, a, &err) ||
@@ -169,6 +177,7 @@ int demo_seed(struct store *st, const char *admin_password)
 			arena_init(&a);
 		}
 	}
+	time_set_offset(0);
 	arena_release(&a);
 	return rc;
 }

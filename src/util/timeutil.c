@@ -4,12 +4,19 @@
 #include <string.h>
 #include <time.h>
 
+static _Atomic int64_t offset_us;
+
+void time_set_offset(int64_t us)
+{
+	offset_us = us;
+}
+
 int64_t time_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + offset_us;
 }
 
 int64_t time_mono_us(void)

@@ -10,6 +10,12 @@
 /** Wall-clock now, in microseconds since the epoch. */
 int64_t time_now_us(void);
 
+/**
+ * Shifts what time_now_us reports by `us` (negative: the past), for the whole
+ * process. Only `deskd demo` uses it, to spread its tickets over past weeks.
+ */
+void time_set_offset(int64_t us);
+
 /** Monotonic clock in microseconds, for durations. */
 int64_t time_mono_us(void);
 
