@@ -159,6 +159,22 @@ static void close_idle(struct store *st)
 	db_close(old);
 }
 
+enum err_code store_read(struct store *st, const char *sql, const struct db_arg *args, int nargs,
+			 db_row_fn fn, void *arg, struct error *err)
+{
+	struct db *db = store_acquire(st);
+	enum err_code rc = E_OK;
+	int qrc;
+
+	if (!db)
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	qrc = db_query(db, sql, args, nargs, fn, arg);
+	if (qrc)
+		rc = store_fail(db, qrc, err, "reading");
+	store_release(st, db);
+	return rc;
+}
+
 void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
 {
 	st->on_commit = fn;

@@ -18,6 +18,10 @@ struct db *store_acquire(struct store *st);
 void store_release(struct store *st, struct db *db);
 enum db_backend store_backend(struct store *st);
 
+/** Runs one read statement on a pooled connection. */
+enum err_code store_read(struct store *st, const char *sql, const struct db_arg *args, int nargs,
+			 db_row_fn fn, void *arg, struct error *err);
+
 /** Maps a db_query failure to an err_code: DB_CONSTRAINT -> E_CONFLICT, others E_INTERNAL. */
 enum err_code store_fail(struct db *db, int rc, struct error *err, const char *what);
 

@@ -34,18 +34,9 @@ enum err_code store_macro_list(struct store *st, macro_list *out, struct arena *
 			       struct error *err)
 {
 	struct macro_read r = { .many = out, .a = a };
-	struct db *db = store_acquire(st);
-	enum err_code rc = E_OK;
-	int qrc;
 
-	if (!db)
-		return error_set(err, E_UNAVAILABLE, "database unavailable");
-	qrc = db_query(db, "SELECT " MACRO_COLS " FROM macros WHERE deleted = 0 ORDER BY title, id",
-		       NULL, 0, read_macro, &r);
-	if (qrc)
-		rc = store_fail(db, qrc, err, "listing macros");
-	store_release(st, db);
-	return rc;
+	return store_read(st, "SELECT " MACRO_COLS " FROM macros WHERE deleted = 0 ORDER BY title, id",
+			  NULL, 0, read_macro, &r, err);
 }
 
 struct macro_write {
@@ -143,20 +134,11 @@ enum err_code store_view_list(struct store *st, int64_t user_id, view_list *out,
 {
 	struct view_read r = { .many = out, .a = a };
 	struct db_arg args[] = { DB_I(user_id) };
-	struct db *db = store_acquire(st);
-	enum err_code rc = E_OK;
-	int qrc;
 
-	if (!db)
-		return error_set(err, E_UNAVAILABLE, "database unavailable");
-	qrc = db_query(db,
-		       "SELECT id, name, filters, created_at FROM saved_views WHERE user_id = $1"
-		       " ORDER BY id",
-		       args, 1, read_view, &r);
-	if (qrc)
-		rc = store_fail(db, qrc, err, "listing views");
-	store_release(st, db);
-	return rc;
+	return store_read(st,
+			  "SELECT id, name, filters, created_at FROM saved_views WHERE user_id = $1"
+			  " ORDER BY id",
+			  args, 1, read_view, &r, err);
 }
 
 struct view_write {
@@ -234,22 +216,12 @@ enum err_code store_events_since(struct store *st, int64_t after_id, int limit, 
 {
 	struct feed_read r = { out, a };
 	struct db_arg args[] = { DB_I(after_id), DB_I(limit) };
-	struct db *db = store_acquire(st);
-	enum err_code rc = E_OK;
-	int qrc;
 
-	if (!db)
-		return error_set(err, E_UNAVAILABLE, "database unavailable");
 	if (after_id < 0)
-		qrc = db_query(db, "SELECT COALESCE(MAX(id), 0), NULL, NULL, '', '', 0 FROM events",
-			       NULL, 0, read_feed, &r);
-	else
-		qrc = db_query(db,
-			       "SELECT id, ticket_id, actor_id, type, changes, created_at FROM events"
-			       " WHERE id > $1 ORDER BY id LIMIT $2",
-			       args, 2, read_feed, &r);
-	if (qrc)
-		rc = store_fail(db, qrc, err, "reading events");
-	store_release(st, db);
-	return rc;
+		return store_read(st, "SELECT COALESCE(MAX(id), 0), NULL, NULL, '', '', 0 FROM events",
+				  NULL, 0, read_feed, &r, err);
+	return store_read(st,
+			  "SELECT id, ticket_id, actor_id, type, changes, created_at FROM events"
+			  " WHERE id > $1 ORDER BY id LIMIT $2",
+			  args, 2, read_feed, &r, err);
 }

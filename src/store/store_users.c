@@ -11,7 +11,7 @@
 struct user_read {
 	struct user *one;
 	user_list *many;
-	const char **password_hash;
+	const char **extra; /* column 7 when the query has one: a hash, a CSRF token, a time */
 	struct arena *a;
 	int found;
 };
@@ -28,26 +28,10 @@ static int read_user(struct db_row *row, void *arg)
 	u->active = (int)db_col_int(row, 4);
 	u->created_at = db_col_int(row, 5);
 	u->updated_at = db_col_int(row, 6);
-	if (r->password_hash)
-		*r->password_hash = col_str(row, 7, r->a);
+	if (r->extra)
+		*r->extra = col_str(row, 7, r->a);
 	r->found = 1;
 	return 0;
-}
-
-static enum err_code read_users(struct store *st, const char *sql, const struct db_arg *args,
-				int nargs, struct user_read *r, struct error *err)
-{
-	struct db *db = store_acquire(st);
-	enum err_code rc = E_OK;
-	int qrc;
-
-	if (!db)
-		return error_set(err, E_UNAVAILABLE, "database unavailable");
-	qrc = db_query(db, sql, args, nargs, read_user, r);
-	if (qrc)
-		rc = store_fail(db, qrc, err, "reading users");
-	store_release(st, db);
-	return rc;
 }
 
 struct user_create {
@@ -86,7 +70,7 @@ enum err_code store_user_get(struct store *st, int64_t id, struct user *out, str
 	struct user_read r = { .one = out, .a = a };
 	struct db_arg args[] = { DB_I(id) };
 	enum err_code rc =
-		read_users(st, "SELECT " USER_COLS " FROM users WHERE id = $1", args, 1, &r, err);
+		store_read(st, "SELECT " USER_COLS " FROM users WHERE id = $1", args, 1, read_user, &r, err);
 
 	if (rc == E_OK && !r.found)
 		return error_set(err, E_NOT_FOUND, "no user %lld", (long long)id);
@@ -96,12 +80,11 @@ enum err_code store_user_get(struct store *st, int64_t id, struct user *out, str
 enum err_code store_user_by_email(struct store *st, const char *email, struct user *out,
 				  const char **password_hash, struct arena *a, struct error *err)
 {
-	struct user_read r = { .one = out, .a = a, .password_hash = password_hash };
+	struct user_read r = { .one = out, .a = a, .extra = password_hash };
 	struct db_arg args[] = { DB_S(email) };
-	enum err_code rc = read_users(st,
-				      "SELECT " USER_COLS ", password_hash FROM users"
+	enum err_code rc = store_read(st, "SELECT " USER_COLS ", password_hash FROM users"
 				      " WHERE email = $1",
-				      args, 1, &r, err);
+				      args, 1, read_user, &r, err);
 
 	if (rc == E_OK && !r.found)
 		return error_set(err, E_NOT_FOUND, "no user '%s'", email);
@@ -113,7 +96,7 @@ enum err_code store_user_list(struct store *st, user_list *out, struct arena *a,
 {
 	struct user_read r = { .many = out, .a = a };
 
-	return read_users(st, "SELECT " USER_COLS " FROM users ORDER BY id", NULL, 0, &r, err);
+	return store_read(st, "SELECT " USER_COLS " FROM users ORDER BY id", NULL, 0, read_user, &r, err);
 }
 
 struct user_update {
@@ -219,18 +202,9 @@ enum err_code store_token_list(struct store *st, token_list *out, struct arena *
 			       struct error *err)
 {
 	struct token_read r = { .many = out, .a = a };
-	struct db *db = store_acquire(st);
-	enum err_code rc = E_OK;
-	int qrc;
 
-	if (!db)
-		return error_set(err, E_UNAVAILABLE, "database unavailable");
-	qrc = db_query(db, "SELECT " TOKEN_COLS " FROM api_tokens WHERE revoked = 0 ORDER BY id",
-		       NULL, 0, read_token, &r);
-	if (qrc)
-		rc = store_fail(db, qrc, err, "listing tokens");
-	store_release(st, db);
-	return rc;
+	return store_read(st, "SELECT " TOKEN_COLS " FROM api_tokens WHERE revoked = 0 ORDER BY id",
+			  NULL, 0, read_token, &r, err);
 }
 
 static enum err_code token_revoke_tx(struct db *db, void *arg, struct error *err)
@@ -265,14 +239,13 @@ enum err_code store_token_user(struct store *st, const char *token_hash, struct 
 			       struct arena *a, struct error *err)
 {
 	const char *last_used = NULL;
-	struct user_read r = { .one = out, .a = a, .password_hash = &last_used };
+	struct user_read r = { .one = out, .a = a, .extra = &last_used };
 	struct db_arg args[] = { DB_S(token_hash) };
-	enum err_code rc = read_users(st,
-				      "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at,"
+	enum err_code rc = store_read(st, "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at,"
 				      " u.updated_at, CAST(COALESCE(t.last_used_at, 0) AS TEXT)"
 				      " FROM api_tokens t JOIN users u ON u.id = t.user_id"
 				      " WHERE t.token_hash = $1 AND t.revoked = 0 AND u.active = 1",
-				      args, 1, &r, err);
+				      args, 1, read_user, &r, err);
 
 	if (rc == E_OK && !r.found)
 		return error_set(err, E_UNAUTHORIZED, "invalid token");
@@ -317,15 +290,14 @@ enum err_code store_session_create(struct store *st, int64_t user_id, const char
 enum err_code store_session_user(struct store *st, const char *session_hash, struct user *out,
 				 const char **csrf, struct arena *a, struct error *err)
 {
-	struct user_read r = { .one = out, .a = a, .password_hash = csrf };
+	struct user_read r = { .one = out, .a = a, .extra = csrf };
 	struct db_arg args[] = { DB_S(session_hash), DB_I(time_now_us()) };
-	enum err_code rc = read_users(st,
-				      "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at,"
+	enum err_code rc = store_read(st, "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at,"
 				      " u.updated_at, s.csrf_token FROM sessions s"
 				      " JOIN users u ON u.id = s.user_id"
 				      " WHERE s.session_hash = $1 AND s.expires_at > $2"
 				      " AND u.active = 1",
-				      args, 2, &r, err);
+				      args, 2, read_user, &r, err);
 
 	if (rc == E_OK && !r.found)
 		return error_set(err, E_UNAUTHORIZED, "session expired or invalid");

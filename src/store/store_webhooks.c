@@ -149,28 +149,12 @@ enum err_code store_webhook_create(struct store *st, const char *url, const char
 	return store_write(st, webhook_create_tx, &c, err);
 }
 
-static enum err_code read_rows(struct store *st, const char *sql, const struct db_arg *args,
-			       int nargs, db_row_fn fn, void *arg, struct error *err)
-{
-	struct db *db = store_acquire(st);
-	enum err_code rc = E_OK;
-	int qrc;
-
-	if (!db)
-		return error_set(err, E_UNAVAILABLE, "database unavailable");
-	qrc = db_query(db, sql, args, nargs, fn, arg);
-	if (qrc)
-		rc = store_fail(db, qrc, err, "reading");
-	store_release(st, db);
-	return rc;
-}
-
 enum err_code store_webhook_get(struct store *st, int64_t id, struct webhook *out,
 				struct arena *a, struct error *err)
 {
 	struct webhook_read r = { .one = out, .a = a };
 	struct db_arg args[] = { DB_I(id) };
-	enum err_code rc = read_rows(st,
+	enum err_code rc = store_read(st,
 				     "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = $1 AND active = 1",
 				     args, 1, read_webhook, &r, err);
 
@@ -184,7 +168,7 @@ enum err_code store_webhook_list(struct store *st, webhook_list *out, struct are
 {
 	struct webhook_read r = { .many = out, .a = a };
 
-	return read_rows(st, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE active = 1 ORDER BY id",
+	return store_read(st, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE active = 1 ORDER BY id",
 			 NULL, 0, read_webhook, &r, err);
 }
 
@@ -252,7 +236,7 @@ enum err_code store_delivery_list(struct store *st, int64_t webhook_id, delivery
 
 	if (rc)
 		return rc;
-	return read_rows(st,
+	return store_read(st,
 			 "SELECT " DELIVERY_COLS " FROM webhook_deliveries WHERE webhook_id = $1"
 			 " ORDER BY id DESC LIMIT 100",
 			 args, 1, read_delivery, &r, err);
@@ -264,7 +248,7 @@ enum err_code store_delivery_load(struct store *st, int64_t id, struct delivery 
 	struct delivery_read r = { .one = d, .a = a };
 	struct webhook_read wr = { .one = w, .a = a };
 	struct db_arg args[] = { DB_I(id) };
-	enum err_code rc = read_rows(st,
+	enum err_code rc = store_read(st,
 				     "SELECT " DELIVERY_COLS " FROM webhook_deliveries WHERE id = $1",
 				     args, 1, read_delivery, &r, err);
 
@@ -273,7 +257,7 @@ enum err_code store_delivery_load(struct store *st, int64_t id, struct delivery 
 	if (rc == E_OK) {
 		struct db_arg wargs[] = { DB_I(d->webhook_id) };
 
-		rc = read_rows(st, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = $1", wargs, 1,
+		rc = store_read(st, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = $1", wargs, 1,
 			       read_webhook, &wr, err);
 	}
 	return rc;
@@ -379,7 +363,7 @@ enum err_code store_jobs_pending(struct store *st, int64_t due_before, int64_t *
 	struct db_arg args[] = { DB_I(due_before) };
 
 	*count = 0;
-	return read_rows(st,
+	return store_read(st,
 			 "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'running')"
 			 " AND run_at <= $1",
 			 args, 1, row_int, count, err);
