@@ -27,6 +27,7 @@ for f in $files; do
 	*.ico) type="image/x-icon" ;;
 	*.json) type="application/json; charset=utf-8" ;;
 	*.woff2) type="font/woff2" ;;
+	*.txt | *.md) type="text/plain; charset=utf-8" ;;
 	*) type="application/octet-stream" ;;
 	esac
 	echo "	{ \"${f#web/}\", \"$type\", f${i}, g${i}, sizeof(f${i}) - 1, sizeof(g${i}) - 1 },"

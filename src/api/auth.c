@@ -86,6 +86,7 @@ static enum err_code by_token(struct req *r, const char *token)
 	char *hash = auth_digest(token);
 	enum err_code rc = store_token_user(r->app->store, hash, &r->user, &r->arena, &r->err);
 
+	r->token_hash = arena_strdup(&r->arena, hash);
 	free(hash);
 	if (rc == E_UNAUTHORIZED)
 		return error_set(&r->err, E_UNAUTHORIZED, "invalid or revoked token");

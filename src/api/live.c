@@ -5,16 +5,31 @@
 #include "core/render.h"
 #include "live/live.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PING_MS 15000
+#define GAP_POLL_MS 250
+#define BATCH 200
+/* an event id that stays missing this long was rolled back, not late */
+#define GAP_GIVE_UP_US ((int64_t)3 * 1000000)
 
+/*
+ * On PostgreSQL event ids are taken before commit, so a later id can become
+ * visible before an earlier one. Events go out in id order, so that a client
+ * resuming after its last id misses nothing: a stream sends ids low+1, low+2,
+ * ... and when one is missing it holds the rest back, polling, until it
+ * appears or has been missing for GAP_GIVE_UP_US (then it was rolled back).
+ */
 struct stream {
 	struct store *store;
-	int64_t last_event_id;
+	int via_cookie;
+	char *credential_hash;
+	int64_t low;       /* every event up to here was sent */
+	int64_t gap_since; /* when the id after low was first missed, or 0 */
 	uint64_t generation, presence_cursor;
 	struct buf pending;
 	size_t sent; /* of pending */
@@ -31,24 +46,58 @@ static void add_event(struct buf *b, const char *type, int64_t id, json_t *data)
 	json_decref(data);
 }
 
-/* Fills s->pending with what happened since the last call; 0 when nothing did. */
-static int collect(struct stream *s)
+/* Sends the next events in id order; returns 1 when a full batch went out. */
+static int collect_events(struct stream *s)
 {
 	event_list events = { 0 };
 	struct arena a;
 	struct error err;
+	int k, full;
+
+	arena_init(&a);
+	if (store_events_since(s->store, s->low, BATCH, &events, &a, &err) != E_OK)
+		events.n = 0;
+	for (k = 0; k < events.n; k++) {
+		const struct event *e = &events.items[k];
+
+		if (e->id != s->low + 1) {
+			if (!s->gap_since)
+				s->gap_since = time_mono_us();
+			if (time_mono_us() - s->gap_since < GAP_GIVE_UP_US)
+				break;
+		}
+		add_event(&s->pending, e->type, e->id, render_event(e));
+		s->low = e->id;
+		s->gap_since = 0;
+	}
+	full = k == BATCH;
+	arena_release(&a);
+	return full;
+}
+/* A stream outlives no revocation: the caller's credential is checked again. */
+static int still_allowed(struct stream *s)
+{
+	struct arena a;
+	struct error err;
+	struct user u;
+	const char *csrf;
+	enum err_code rc;
+
+	arena_init(&a);
+	rc = s->via_cookie ? store_session_user(s->store, s->credential_hash, &u, &csrf, &a, &err)
+			   : store_token_user(s->store, s->credential_hash, &u, &a, &err);
+	arena_release(&a);
+	return rc != E_UNAUTHORIZED;
+}
+
+/* Fills s->pending with everything that happened; 0 when nothing did. */
+static int collect(struct stream *s)
+{
 	json_t *presence, *p;
 	size_t i;
 
-	arena_init(&a);
-	if (store_events_since(s->store, s->last_event_id, 200, &events, &a, &err) == E_OK) {
-		for (int k = 0; k < events.n; k++) {
-			add_event(&s->pending, events.items[k].type, events.items[k].id,
-				  render_event(&events.items[k]));
-			s->last_event_id = events.items[k].id;
-		}
-	}
-	arena_release(&a);
+	while (collect_events(s))
+		;
 	presence = live_presence_changes(&s->presence_cursor);
 	json_array_foreach(presence, i, p)
 		add_event(&s->pending, "presence", 0, json_incref(p));
@@ -68,15 +117,18 @@ static long stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		buf_release(&s->pending);
 		buf_init(&s->pending, 0);
 		s->sent = 0;
-		gen = live_wait(s->generation, PING_MS);
-		if (!gen)
-			return -1; /* shutting down */
-		if (gen == s->generation) {
+		gen = live_wait(s->generation, s->gap_since ? GAP_POLL_MS : PING_MS);
+		if (!gen || !still_allowed(s))
+			return -1; /* shutting down, or the caller lost access */
+		if (gen == s->generation && s->gap_since) {
+			collect(s); /* a poll while an event id is missing */
+			continue;
+		}
+		s->generation = gen;
+		if (!collect(s)) {
 			buf_adds(&s->pending, ": ping\n\n");
 			break;
 		}
-		s->generation = gen;
-		collect(s);
 	}
 	n = s->pending.len - s->sent < max ? s->pending.len - s->sent : max;
 	memcpy(out, s->pending.p + s->sent, n);
@@ -89,6 +141,7 @@ static void stream_free(void *cls)
 	struct stream *s = cls;
 
 	buf_release(&s->pending);
+	free(s->credential_hash);
 	free(s);
 }
 
@@ -100,21 +153,24 @@ API_HANDLER(api_stream)
 	enum err_code rc;
 
 	s->store = r->app->store;
+	s->via_cookie = r->via_cookie;
+	s->credential_hash = xstrdup(r->via_cookie ? r->session_hash : r->token_hash);
 	s->generation = live_wait(0, 0);
 	s->presence_cursor = live_presence_now();
 	buf_init(&s->pending, 0);
 	if (last && strtoll(last, NULL, 10) > 0) {
-		s->last_event_id = strtoll(last, NULL, 10);
+		s->low = strtoll(last, NULL, 10);
 	} else {
 		rc = store_events_since(r->app->store, -1, 1, &newest, &r->arena, &r->err);
 		if (rc) {
 			stream_free(s);
 			return rc;
 		}
-		s->last_event_id = newest.n ? newest.items[0].id : 0;
+		s->low = newest.n ? newest.items[0].id : 0;
 	}
 	/* the first bytes tell the client (and any proxy) the stream is open */
 	buf_adds(&s->pending, "retry: 2000\n: open\n\n");
+	collect(s); /* a resumed stream gets what it missed at once */
 	http_header(r, "X-Accel-Buffering", "no");
 	return http_reply_stream(r, "text/event-stream; charset=utf-8", stream_read, s, stream_free);
 }

@@ -76,10 +76,10 @@ json_t *render_event(const struct event *e)
 {
 	json_t *changes = json_loads(e->changes, 0, NULL);
 
-	return json_pack("{sI so so ss so so}", "id", (json_int_t)e->id, "ticket_id",
-			 id_or_null(e->ticket_id), "actor_id", id_or_null(e->actor_id), "type",
-			 e->type, "changes", changes ? changes : json_object(), "created_at",
-			 render_time(e->created_at));
+	return json_pack("{sI so so so ss so so}", "id", (json_int_t)e->id, "ticket_id",
+			 id_or_null(e->ticket_id), "customer_id", id_or_null(e->customer_id),
+			 "actor_id", id_or_null(e->actor_id), "type", e->type, "changes",
+			 changes ? changes : json_object(), "created_at", render_time(e->created_at));
 }
 
 json_t *render_token(const struct token_info *t)

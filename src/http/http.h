@@ -47,7 +47,7 @@ struct req {
 
 	struct user user; /* the caller, once authenticated */
 	int authenticated, via_cookie;
-	const char *session_hash, *csrf_token;
+	const char *session_hash, *token_hash, *csrf_token;
 	int secure; /* reached over TLS (or says so through a trusted proxy header) */
 
 	struct error err;

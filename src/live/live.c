@@ -23,7 +23,7 @@ static int stopping;
 
 static struct {
 	int64_t ticket_id, user_id, seen_at;
-	char name[128], state[12];
+	char name[808], state[12]; /* a name is at most 200 characters */
 } slots[SLOTS];
 
 static struct {

@@ -33,27 +33,28 @@ struct mail_address {
 };
 
 struct mail_attachment {
-	const char *filename;     /* decoded, without directories; NULL if none */
-	const char *content_type; /* lower-case "type/subtype" */
-	const char *content_id;   /* without <>; NULL if none */
+	const char *filename;	   /* decoded, without directories; NULL if none */
+	const char *content_type;  /* lower-case "type/subtype" */
+	const char *content_id;	   /* without <>; NULL if none */
 	const unsigned char *data; /* the decoded bytes (transfer encoding undone) */
 	size_t size;
-	char sha256[65];          /* lower-case hex SHA-256 of data */
-	int is_inline;            /* Content-Disposition inline, or a Content-ID without a disposition */
+	char sha256[65]; /* lower-case hex SHA-256 of data */
+	/* Content-Disposition inline, or a Content-ID and no disposition */
+	int is_inline;
 };
 
 struct mail_message {
-	const char *message_id;   /* without <>; NULL if absent */
-	const char *in_reply_to;  /* the first id of In-Reply-To, without <>; NULL if absent */
-	const char **references;  /* References, oldest first, without <> */
+	const char *message_id;	 /* without <>; NULL if absent */
+	const char *in_reply_to; /* the first id of In-Reply-To, without <>; NULL if absent */
+	const char **references; /* References, oldest first, without <> */
 	int n_references;
 
-	const char *subject;      /* decoded, unfolded, trimmed; "" if absent */
-	struct mail_address from; /* the first mailbox of From */
+	const char *subject;	      /* decoded, unfolded, trimmed; "" if absent */
+	struct mail_address from;     /* the first mailbox of From */
 	struct mail_address reply_to; /* the first mailbox of Reply-To */
-	struct mail_address *to, *cc; /* every mailbox of every To / Cc header, groups flattened */
+	struct mail_address *to, *cc; /* every mailbox of every To / Cc field, groups flattened */
 	int n_to, n_cc;
-	int64_t date_us;          /* Date in microseconds since the epoch; 0 if absent or unparseable */
+	int64_t date_us; /* Date in microseconds since the epoch; 0 if absent or unparseable */
 
 	/*
 	 * The readable text, lines ending in "\n", trailing white space trimmed:
@@ -68,10 +69,12 @@ struct mail_message {
 	 * signature after "-- ". Equal to text when trimming would leave nothing.
 	 */
 	const char *visible_text;
-	const char *html;         /* the first text/html body, decoded to UTF-8; NULL if none */
-	const char *charset_used; /* what the body text was decoded from ("shift_jis", "utf-8"); NULL without a body */
+	const char *html; /* the first text/html body, decoded to UTF-8; NULL if none */
+	/* What the body was read as ("shift_jis", "utf-8"); NULL without a body. */
+	const char *charset_used;
 
-	struct mail_attachment *attachments; /* every part that is not body text, in message order */
+	/* Every part that is not body text, in message order. */
+	struct mail_attachment *attachments;
 	int n_attachments;
 
 	/*
@@ -81,9 +84,10 @@ struct mail_message {
 	 * read receipts (multipart/report disposition-notification), and bounces.
 	 */
 	int auto_submitted;
-	/* A delivery failure report: multipart/report delivery-status, or sent by mailer-daemon or postmaster. */
+	/* A delivery failure: a delivery-status report, or mail from mailer-daemon or postmaster.
+	 */
 	int bounce;
-	/* For a bounce, the Message-ID of the message that bounced, without <>, when the report carries it. */
+	/* For a bounce, the Message-ID (without <>) of the message that bounced, if reported. */
 	const char *bounced_message_id;
 };
 
@@ -103,10 +107,12 @@ struct mail_message {
  * Returns E_OK; E_TOO_LARGE; or E_INVALID when the input does not start with
  * a header block naming at least one message header field (From, To,
  * Subject, Date, Message-ID, Received, MIME-Version, ...), that is, when it is
- * not a message at all. `err` (may be NULL) says why. Broken structure,
- * encodings and charsets inside a message are repaired, never refused.
+ * not a message at all (err->position is then the offset where the header
+ * fields stopped). `err` (may be NULL) says why, and `out` is zeroed on any
+ * error. Broken structure, encodings and charsets inside a message are
+ * repaired, never refused.
  *
- * Thread-safe.
+ * Nothing in `out` points into `data`. Thread-safe.
  */
 enum err_code mail_parse(const char *data, size_t len, size_t max_size,
 			 const char *const *fallback_charsets, struct mail_message *out,

@@ -53,7 +53,7 @@ struct message {
 };
 
 struct event {
-	int64_t id, ticket_id, actor_id;
+	int64_t id, ticket_id, customer_id, actor_id; /* 0: none */
 	const char *type, *changes; /* changes: a JSON object text */
 	int64_t created_at;
 };

@@ -208,6 +208,7 @@ static int read_feed(struct db_row *row, void *arg)
 	e->type = col_str(row, 3, r->a);
 	e->changes = col_str(row, 4, r->a);
 	e->created_at = db_col_int(row, 5);
+	e->customer_id = db_col_null(row, 6) ? 0 : db_col_int(row, 6);
 	return 0;
 }
 
@@ -218,10 +219,10 @@ enum err_code store_events_since(struct store *st, int64_t after_id, int limit, 
 	struct db_arg args[] = { DB_I(after_id), DB_I(limit) };
 
 	if (after_id < 0)
-		return store_read(st, "SELECT COALESCE(MAX(id), 0), NULL, NULL, '', '', 0 FROM events",
+		return store_read(st, "SELECT COALESCE(MAX(id), 0), NULL, NULL, '', '', 0, NULL FROM events",
 				  NULL, 0, read_feed, &r, err);
 	return store_read(st,
-			  "SELECT id, ticket_id, actor_id, type, changes, created_at FROM events"
-			  " WHERE id > $1 ORDER BY id LIMIT $2",
+			  "SELECT id, ticket_id, actor_id, type, changes, created_at, customer_id"
+			  " FROM events WHERE id > $1 ORDER BY id LIMIT $2",
 			  args, 2, read_feed, &r, err);
 }

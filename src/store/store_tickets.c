@@ -654,6 +654,7 @@ static int read_event(struct db_row *row, void *arg)
 	e->type = col_str(row, 3, r->a);
 	e->changes = col_str(row, 4, r->a);
 	e->created_at = db_col_int(row, 5);
+	e->customer_id = col_time(row, 6);
 	return 0;
 }
 
@@ -663,7 +664,7 @@ enum err_code store_event_list(struct store *st, int64_t ticket_id, event_list *
 	struct event_read r = { out, a };
 
 	return read_children(st, ticket_id,
-			     "SELECT id, ticket_id, actor_id, type, changes, created_at FROM events"
-			     " WHERE ticket_id = $1 ORDER BY id",
+			     "SELECT id, ticket_id, actor_id, type, changes, created_at, customer_id"
+			     " FROM events WHERE ticket_id = $1 ORDER BY id",
 			     read_event, &r, err);
 }

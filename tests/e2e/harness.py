@@ -72,8 +72,9 @@ class ServerError(AssertionError):
 class Response(tuple):
     """(status, headers, body) with names too: r.status, r.headers, r.body.
 
-    body is the parsed JSON for a JSON answer, else the raw bytes.  headers is
-    an http.client.HTTPMessage (case-insensitive get, get_all for repeats).
+    body is the parsed JSON for a JSON answer, else the raw bytes (b"" for a
+    text/event-stream, which is not read: it never ends).  headers is an
+    http.client.HTTPMessage (case-insensitive get, get_all for repeats).
     """
 
     def __new__(cls, status, headers, body, raw):
@@ -301,7 +302,10 @@ class Server:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the server answered early (413) and stopped reading
             resp = conn.getresponse()
-            data = resp.read()
+            if (resp.getheader("Content-Type") or "").startswith("text/event-stream"):
+                data = b""  # a stream never ends: its answer is the status and headers
+            else:
+                data = resp.read()
         except (ConnectionError, http.client.HTTPException) as e:
             self.check_alive("%s %s" % (method, path[:200]))
             raise
