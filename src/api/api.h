@@ -51,6 +51,7 @@ API_HANDLER(api_login);
 API_HANDLER(api_logout);
 API_HANDLER(api_me);
 API_HANDLER(api_users_list);
+API_HANDLER(api_agents_list);
 API_HANDLER(api_users_create);
 API_HANDLER(api_users_update);
 API_HANDLER(api_tokens_list);

@@ -15,6 +15,7 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/auth/logout", AGENT, api_logout, 0 },
 	{ "GET", "/api/v1/auth/me", AGENT, api_me, 0 },
 	{ "GET", "/api/v1/users", ADMIN, api_users_list, 0 },
+	{ "GET", "/api/v1/agents", AGENT, api_agents_list, 0 },
 	{ "POST", "/api/v1/users", ADMIN, api_users_create, 1 },
 	{ "PATCH", "/api/v1/users/{id}", ADMIN, api_users_update, 1 },
 	{ "GET", "/api/v1/tokens", ADMIN, api_tokens_list, 0 },

@@ -80,3 +80,20 @@ API_HANDLER(api_users_update)
 	free(hash);
 	return rc ? rc : http_reply_json(r, 200, json_pack("{so}", "user", render_user(&u)));
 }
+
+/* Every agent may see who its colleagues are (to assign, to name authors); not their emails. */
+API_HANDLER(api_agents_list)
+{
+	user_list users = { 0 };
+	enum err_code rc = store_user_list(r->app->store, &users, &r->arena, &r->err);
+	json_t *a;
+
+	if (rc)
+		return rc;
+	a = json_array();
+	for (int i = 0; i < users.n; i++)
+		json_array_append_new(a, json_pack("{sI ss ss sb}", "id", (json_int_t)users.items[i].id,
+						   "name", users.items[i].name, "role",
+						   users.items[i].role, "active", users.items[i].active));
+	return http_reply_json(r, 200, json_pack("{so}", "agents", a));
+}

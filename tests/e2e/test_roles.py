@@ -20,6 +20,7 @@ ROUTES = [
     ("POST", "/api/v1/auth/logout", AGENT, None),
     ("GET", "/api/v1/auth/me", AGENT, None),
     ("GET", "/api/v1/users", ADMIN, None),
+    ("GET", "/api/v1/agents", AGENT, None),
     ("POST", "/api/v1/users", ADMIN, lambda: {"email": unique("r") + "@example.com",
                                               "name": "Role Test", "role": "admin",
                                               "password": "password-123"}),

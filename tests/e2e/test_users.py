@@ -114,3 +114,17 @@ class UsersTest(E2ETestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AgentsDirectoryTest(E2ETestCase):
+    """Agents see their colleagues' names and roles (to assign), never emails."""
+
+    def test_agent_lists_colleagues_without_emails(self):
+        r = self.req("GET", "/api/v1/agents", token=self.agent)
+        self.assertEqual(r.status, 200, r)
+        agents = {a["id"]: a for a in r.body["agents"]}
+        self.assertIn(self.agent_id, agents)
+        for a in agents.values():
+            self.assertEqual(set(a), {"id", "name", "role", "active"})
+            self.assertIn(a["role"], ("admin", "agent"))
+        self.assertNotIn("@", r.raw.decode() if hasattr(r, "raw") and r.raw else str(r.body))

@@ -1,0 +1,114 @@
+// Shared by the browser tests: a real deskd on a free port with a fresh data
+// folder, an admin and an agent; Debian's chromium through playwright-core;
+// screenshots into one folder that is printed when the run ends.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = resolve(root, process.env.DESKD_BIN || 'build/deskd');
+export const ADMIN = { email: 'admin@example.com', name: 'Admin', password: 'admin-password-1' };
+export const AGENT = { email: 'agent@example.com', name: 'Kim Jimin', password: 'agent-password-1' };
+export const SHOTS = join(tmpdir(), 'deskd-screenshots');
+
+function deskd(args, input) {
+	const r = spawnSync(BIN, args, { input, encoding: 'utf8', timeout: 30000 });
+	if (r.status !== 0) throw new Error(`deskd ${args.join(' ')}: ${r.stderr || r.error}`);
+	return r.stdout.trim();
+}
+
+function freePort() {
+	return new Promise((ok, fail) => {
+		const s = createServer();
+		s.on('error', fail);
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => ok(port));
+		});
+	});
+}
+
+/**
+ * Starts deskd with an admin and an agent; returns {base, admin, agent, stop}
+ * where admin and agent are REST clients (bearer tokens): client(method, path, body).
+ */
+export async function startServer() {
+	const data = mkdtempSync(join(tmpdir(), 'deskd-web-'));
+	for (const u of [{ ...ADMIN, role: 'admin' }, { ...AGENT, role: 'agent' }])
+		deskd(['user', 'add', '--data', data, '--email', u.email, '--name', u.name, '--role', u.role, '--password-stdin'], u.password + '\n');
+	const tokens = [ADMIN, AGENT].map((u) => deskd(['token', 'create', '--data', data, '--user', u.email, '--name', 'web-tests']));
+	const port = await freePort();
+	const base = `http://127.0.0.1:${port}`;
+	const proc = spawn(BIN, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let log = '';
+	proc.stderr.on('data', (b) => (log = (log + b).slice(-4000)));
+	const deadline = Date.now() + 15000;
+	for (;;) {
+		if (proc.exitCode !== null) throw new Error('deskd exited: ' + log);
+		const ok = await fetch(base + '/healthz').then((r) => r.ok, () => false);
+		if (ok) break;
+		if (Date.now() > deadline) throw new Error('deskd did not start: ' + log);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	const client = (token) => async (method, path, body) => {
+		const res = await fetch(base + '/api/v1' + path, {
+			method,
+			headers: { Authorization: 'Bearer ' + token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+			body: body ? JSON.stringify(body) : undefined,
+		});
+		const json = res.status === 204 ? null : await res.json();
+		if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+		return json;
+	};
+	const stop = async () => {
+		if (proc.exitCode === null) {
+			proc.kill('SIGTERM');
+			await new Promise((r) => proc.once('exit', r));
+		}
+		rmSync(data, { recursive: true, force: true });
+	};
+	return { base, admin: client(tokens[0]), agent: client(tokens[1]), stop };
+}
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launch() {
+	return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
+}
+
+/** A new browser context (its own cookies and storage) in English, logged in as user. */
+export async function loggedIn(browser, base, user, { locale = 'en-US', shot } = {}) {
+	const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
+	const page = await context.newPage();
+	page.errors = [];
+	page.on('pageerror', (e) => page.errors.push(e.message));
+	await page.goto(base + '/');
+	await page.fill('#login-email', user.email);
+	await page.fill('#login-password', user.password);
+	if (shot) await screenshot(page, shot);
+	await page.click('form button.primary');
+	await page.waitForSelector('nav.side-nav');
+	return page;
+}
+
+export async function createTicket(client, { subject, body, customer, ...rest }) {
+	const r = await client('POST', '/tickets', { subject, body, customer, ...rest });
+	return r.ticket;
+}
+
+let shots = 0;
+export async function screenshot(page, name) {
+	mkdirSync(SHOTS, { recursive: true });
+	await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+	shots++;
+}
+
+after(() => {
+	if (shots) console.log(`# screenshots: ${SHOTS}`);
+});

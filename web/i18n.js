@@ -1,0 +1,130 @@
+// Message catalogues (web/i18n/<lang>.js) and every date, number and relative
+// time through Intl. The language and time zone are kept in localStorage.
+
+export const LANGUAGES = { en: 'English', ko: '한국어', ja: '日本語', tr: 'Türkçe' };
+
+let lang = 'en';
+let catalogue = {};
+let zone = localZone();
+let plural, dateFmt, shortFmt, numberFmt, relFmt;
+
+function localZone() {
+	return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+function stored(key) {
+	try {
+		return localStorage.getItem(key);
+	} catch {
+		return null;
+	}
+}
+
+function store(key, value) {
+	try {
+		localStorage.setItem(key, value);
+	} catch {
+		/* private mode: the choice lasts for this page only */
+	}
+}
+
+/** The saved language, else the first of the browser's languages we have, else English. */
+export function preferredLanguage() {
+	const saved = stored('deskd.lang');
+	if (saved in LANGUAGES) return saved;
+	for (const l of navigator.languages || [navigator.language]) {
+		const base = String(l).toLowerCase().split('-')[0];
+		if (base in LANGUAGES) return base;
+	}
+	return 'en';
+}
+
+function formatters() {
+	plural = new Intl.PluralRules(lang);
+	numberFmt = new Intl.NumberFormat(lang);
+	relFmt = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+	dateFmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone });
+	shortFmt = new Intl.DateTimeFormat(lang, { month: 'short', day: 'numeric', timeZone: zone });
+}
+
+export async function setLanguage(l, remember = true) {
+	if (!(l in LANGUAGES)) l = 'en';
+	catalogue = (await import(`./i18n/${l}.js`)).default;
+	lang = l;
+	document.documentElement.lang = l;
+	if (remember) store('deskd.lang', l);
+	formatters();
+}
+
+export function language() {
+	return lang;
+}
+
+export function timeZone() {
+	return zone;
+}
+
+export function setTimeZone(tz) {
+	try {
+		new Intl.DateTimeFormat('en', { timeZone: tz });
+	} catch {
+		tz = localZone();
+	}
+	zone = tz;
+	store('deskd.tz', tz);
+	formatters();
+}
+
+export function timeZones() {
+	const all = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : [];
+	return all.includes(zone) ? all : [zone, ...all];
+}
+
+/**
+ * The catalogue's text for key, with {name} replaced from params. A value may
+ * be {one, other, ...}: the plural form is chosen by the count params.n, which
+ * is also the one parameter formatted as a number (ids such as {number} are not).
+ */
+export function t(key, params = {}) {
+	let s = catalogue[key];
+	if (s === undefined) return key;
+	if (typeof s === 'object') s = s[plural.select(params.n ?? 0)] ?? s.other;
+	return s.replace(/\{(\w+)\}/g, (m, name) => {
+		const v = params[name];
+		if (v === undefined || v === null) return m;
+		return name === 'n' ? numberFmt.format(v) : String(v);
+	});
+}
+
+export function formatNumber(n) {
+	return numberFmt.format(n);
+}
+
+export function formatDate(iso) {
+	return iso ? dateFmt.format(new Date(iso)) : '';
+}
+
+export function formatShortDate(iso) {
+	return iso ? shortFmt.format(new Date(iso)) : '';
+}
+
+const UNITS = [
+	['year', 365 * 86400],
+	['month', 30 * 86400],
+	['week', 7 * 86400],
+	['day', 86400],
+	['hour', 3600],
+	['minute', 60],
+	['second', 1],
+];
+
+export function formatRelative(iso, now = Date.now()) {
+	if (!iso) return '';
+	const secs = (new Date(iso).getTime() - now) / 1000;
+	if (Math.abs(secs) < 45) return relFmt.format(0, 'second');
+	for (const [unit, size] of UNITS)
+		if (Math.abs(secs) >= size) return relFmt.format(Math.round(secs / size), unit);
+	return relFmt.format(0, 'second');
+}
+
+setTimeZone(stored('deskd.tz') || localZone());

@@ -1,0 +1,111 @@
+// A ticket's conversation: messages (public replies and internal notes look
+// different) interleaved with the event log's changes, in time order.
+import { html, useEffect, useRef, useState } from '../lib.js';
+import { t } from '../i18n.js';
+import { userName } from '../state.js';
+import { Time } from './common.js';
+
+/**
+ * The document shown in an email's frame. The policy comes first, so it is in
+ * force before any of the email's own markup is parsed; a second policy in the
+ * email can only narrow it.
+ */
+export function emailDocument(emailHtml, showImages) {
+	const img = showImages ? "img-src data: https:" : 'img-src data:';
+	const policy = `default-src 'none'; style-src 'unsafe-inline'; ${img}`;
+	return `<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${policy}">` +
+		'<meta name="referrer" content="no-referrer">' +
+		'<style>body{font:14px/1.5 system-ui,sans-serif;margin:8px;color:#1a1a1a;background:#fff;word-wrap:break-word}</style>' +
+		emailHtml;
+}
+
+// Built by hand rather than by the template, so the frame is sandboxed (no
+// scripts, no same-origin, no forms, no popups) before it ever gets content.
+function EmailFrame({ source }) {
+	const box = useRef();
+	const [images, setImages] = useState(false);
+	useEffect(() => {
+		const frame = document.createElement('iframe');
+		frame.setAttribute('sandbox', '');
+		frame.setAttribute('referrerpolicy', 'no-referrer');
+		frame.setAttribute('title', t('message.html_title'));
+		frame.className = 'email';
+		frame.srcdoc = emailDocument(source, images);
+		box.current.replaceChildren(frame);
+	}, [source, images]);
+	const remote = /(src|srcset|background)\s*=\s*["']?\s*https?:|url\(\s*["']?\s*https?:/i.test(source);
+	return html`<div class="email-box">
+		<div ref=${box}></div>
+		${remote && !images && html`<p class="images-blocked">${t('message.images_blocked')}
+			<button type="button" onClick=${() => setImages(true)}>${t('message.show_images')}</button></p>`}
+	</div>`;
+}
+
+function Message({ m, customerName, app }) {
+	const who = m.author_type === 'customer' ? customerName || t('message.customer') : userName(app, m.author_id);
+	const label = m.kind === 'note' ? t('message.note') : m.direction === 'inbound' ? t('message.inbound') : t('message.reply');
+	return html`<article class=${`msg msg-${m.kind} msg-${m.direction}`} id=${'m-' + m.id} aria-label=${`${label}: ${who}`}>
+		<header>
+			<strong class="author">${who}</strong>
+			<span class="kind">${label}</span>
+			<${Time} iso=${m.created_at} />
+		</header>
+		${m.html ? html`<${EmailFrame} source=${m.html} />` : html`<div class="body">${m.body}</div>`}
+	</article>`;
+}
+
+function value(field, v, app) {
+	if (v === null || v === undefined || v === '') return t('event.none');
+	if (field === 'status') return t('status.' + v);
+	if (field === 'priority') return t('priority.' + v);
+	if (field === 'assignee_id') return userName(app, v);
+	if (Array.isArray(v)) return v.length ? v.join(', ') : t('event.none');
+	return String(v);
+}
+
+/** One line per change an event made: "Ada changed status from Open to Solved". */
+export function eventLines(ev, app) {
+	const actor = ev.actor_id === null ? t('event.system') : userName(app, ev.actor_id);
+	if (ev.type === 'ticket.created') return [t('event.created', { actor })];
+	return Object.entries(ev.changes || {}).map(([field, [from, to]]) => {
+		const known = ['status', 'priority', 'assignee_id', 'tags', 'subject'].includes(field);
+		return t(known ? 'event.' + field : 'event.other', {
+			actor, field, from: value(field, from, app), to: value(field, to, app),
+		});
+	});
+}
+
+function Event({ ev, app }) {
+	const lines = eventLines(ev, app);
+	if (!lines.length) return null;
+	return html`<div class="event" id=${'e-' + ev.id}>
+		${lines.map((l) => html`<p>${l}</p>`)} <${Time} iso=${ev.created_at} />
+	</div>`;
+}
+
+/**
+ * The timeline in the event log's order. The log has no message ids, but each
+ * message has its event: the first one comes with ticket.created, every later
+ * one with a message.created, in the same order. Messages the log does not
+ * account for yet (fetched a moment apart) follow at the end.
+ */
+export function timeline(messages, events) {
+	const items = [];
+	let next = 0;
+	for (const ev of events) {
+		if (ev.type === 'ticket.created') items.push({ ev });
+		if ((ev.type === 'ticket.created' || ev.type === 'message.created') && next < messages.length)
+			items.push({ m: messages[next++] });
+		if (ev.type !== 'ticket.created') items.push({ ev });
+	}
+	for (; next < messages.length; next++) items.push({ m: messages[next] });
+	return items;
+}
+
+export function Conversation({ messages, events, customerName, app }) {
+	return html`<div class="conversation">
+		${timeline(messages, events).map((x) => x.m
+			? html`<${Message} key=${'m' + x.m.id} m=${x.m} customerName=${customerName} app=${app} />`
+			: html`<${Event} key=${'e' + x.ev.id} ev=${x.ev} app=${app} />`)}
+	</div>`;
+}

@@ -1,0 +1,145 @@
+// The ticket page: conversation and composer, the ticket's fields, the
+// customer, who else is on it, and the keys r, n, a, s, j, k.
+import { customer, get, patch } from '../api.js';
+import { html, useEffect, useRef, useState } from '../lib.js';
+import { t } from '../i18n.js';
+import { isComposing, useKeys } from '../keys.js';
+import { useLive, usePresence } from '../live.js';
+import { navigate } from '../router.js';
+import { PRIORITIES, STATUSES, lastList, useApp, userName } from '../state.js';
+import { ErrorText, useAsync } from './common.js';
+import { Composer } from './composer.js';
+import { Conversation } from './conversation.js';
+import { CustomerCard } from './customer.js';
+
+async function loadTicket(id) {
+	const [a, b, c] = await Promise.all([
+		get(`/tickets/${id}`), get(`/tickets/${id}/messages`), get(`/tickets/${id}/events`),
+	]);
+	return { ticket: a.ticket, messages: b.messages, events: c.events };
+}
+
+function Tags({ tags, update }) {
+	const [draft, setDraft] = useState('');
+	const add = (e) => {
+		e.preventDefault();
+		const tag = draft.trim().toLowerCase();
+		if (!tag || tags.includes(tag)) return setDraft('');
+		setDraft('');
+		update({ tags: [...tags, tag].sort() });
+	};
+	return html`<div class="field">
+		<span id="tags-label">${t('field.tags')}</span>
+		<ul class="tag-list" aria-labelledby="tags-label">${tags.map((g) => html`<li key=${g} class="tag">${g}
+			<button type="button" class="icon" aria-label=${t('tags.remove', { tag: g })}
+				onClick=${() => update({ tags: tags.filter((x) => x !== g) })}>×</button></li>`)}</ul>
+		<form class="inline" onSubmit=${add}>
+			<label for="tag-new" class="sr-only">${t('tags.add')}</label>
+			<input id="tag-new" size="12" value=${draft} placeholder=${t('tags.add')} onInput=${(e) => setDraft(e.target.value)}
+				onKeyDown=${(e) => e.key === 'Enter' && isComposing(e) && e.preventDefault()} />
+			<button>${t('tags.add_button')}</button>
+		</form>
+	</div>`;
+}
+
+function Properties({ ticket, update, app, assigneeRef }) {
+	const known = app.users.some((u) => u.id === ticket.assignee_id);
+	const select = (id, name, value, options, onChange, ref) => html`<div class="field">
+		<label for=${id}>${name}</label>
+		<select id=${id} ref=${ref} value=${value} onChange=${(e) => onChange(e.target.value)}>${options}</select>
+	</div>`;
+	return html`<section class="props" aria-labelledby="props-title">
+		<h2 id="props-title" class="sr-only">${t('ticket.properties')}</h2>
+		${select('p-status', t('field.status'), ticket.status,
+			STATUSES.map((s) => html`<option value=${s}>${t('status.' + s)}</option>`), (v) => update({ status: v }))}
+		${select('p-priority', t('field.priority'), ticket.priority,
+			PRIORITIES.map((p) => html`<option value=${p}>${t('priority.' + p)}</option>`), (v) => update({ priority: v }))}
+		${select('p-assignee', t('field.assignee'), String(ticket.assignee_id ?? ''), [
+			html`<option value="">${t('filter.unassigned')}</option>`,
+			...app.users.filter((u) => u.active || u.id === ticket.assignee_id).map((u) => html`<option value=${u.id}>${u.name}</option>`),
+			!known && ticket.assignee_id !== null && html`<option value=${ticket.assignee_id}>${userName(app, ticket.assignee_id)}</option>`,
+		], (v) => update({ assignee_id: v ? Number(v) : null }), assigneeRef)}
+		${ticket.assignee_id !== app.me.id && html`<button type="button" class="link"
+			onClick=${() => update({ assignee_id: app.me.id })}>${t('ticket.take')}</button>`}
+		<${Tags} tags=${ticket.tags} update=${update} />
+		<p class="muted">${t('field.channel')}: ${t('channel.' + ticket.channel)}</p>
+	</section>`;
+}
+
+function Presence({ others }) {
+	return html`<div class="presence" role="status" aria-live="polite">
+		${others.map((u) => html`<span key=${u.id} class=${'who ' + u.state}>
+			${t(u.state === 'replying' ? 'presence.replying' : 'presence.viewing', { name: u.name })}</span>`)}
+	</div>`;
+}
+
+export function TicketPage({ id }) {
+	const app = useApp();
+	const [data, setData] = useState(null);
+	const [error, setError] = useState(null);
+	const [replying, setReplying] = useState(false);
+	const others = usePresence(id, app.me.id, replying);
+	const composer = useRef({ focus() {} });
+	const assigneeRef = useRef();
+	const timer = useRef();
+
+	const load = () => loadTicket(id).then((d) => (setData(d), setError(null)), setError);
+	useEffect(() => {
+		load();
+		return () => clearTimeout(timer.current);
+	}, [id]);
+	const customerId = data?.ticket.customer_id;
+	const cust = useAsync(() => customerId && customer(customerId, true), [customerId]);
+	useEffect(() => {
+		if (data) document.title = `#${data.ticket.number} ${data.ticket.subject} · deskd`;
+	}, [data?.ticket.subject]);
+
+	useLive((type, ev) => {
+		if (type === 'presence' || ev.ticket_id !== id) return;
+		clearTimeout(timer.current);
+		timer.current = setTimeout(load, 100);
+	});
+
+	const update = async (changes) => {
+		try {
+			const r = await patch(`/tickets/${id}`, changes);
+			setData((d) => ({ ...d, ticket: r.ticket }));
+			load();
+		} catch (err) {
+			app.toast(t('error.generic', { message: err.message }));
+			load();
+		}
+	};
+	const neighbour = (d) => {
+		const i = lastList.ids.indexOf(id);
+		const next = lastList.ids[i + d];
+		if (i >= 0 && next) navigate('#/tickets/' + next);
+	};
+	useKeys({
+		r: () => composer.current.focus('reply'),
+		n: () => composer.current.focus('note'),
+		a: () => assigneeRef.current?.focus(),
+		s: () => update({ status: 'solved' }),
+		j: () => neighbour(1),
+		k: () => neighbour(-1),
+	});
+
+	if (error && !data) return html`<${ErrorText} error=${error} />`;
+	if (!data) return html`<p class="muted">${t('state.loading')}</p>`;
+	const { ticket } = data;
+	return html`<div class="ticket-page">
+		<section class="main-col" aria-labelledby="ticket-title">
+			<div class="page-head">
+				<h1 id="ticket-title"><span class="num">#${ticket.number}</span> ${ticket.subject}</h1>
+			</div>
+			<${Presence} others=${others} />
+			<${Conversation} messages=${data.messages} events=${data.events} customerName=${cust.data?.name} app=${app} />
+			<${Composer} ticket=${ticket} customer=${cust.data} messages=${data.messages} app=${app}
+				onSent=${load} onReplying=${setReplying} control=${composer} />
+		</section>
+		<aside class="side-col" aria-label=${t('ticket.sidebar')}>
+			<${Properties} ticket=${ticket} update=${update} app=${app} assigneeRef=${assigneeRef} />
+			${cust.data && html`<${CustomerCard} c=${cust.data} currentTicket=${id} />`}
+		</aside>
+	</div>`;
+}
