@@ -36,7 +36,8 @@ step() {
 fuzz() {
 	local target=$1 corpus="$log/corpus-$1"
 	mkdir -p "$corpus"
-	cp tests/fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null
+	# seeds: tests/fuzz/corpus/<target>/ and, where there is one, tests/data/<target>/
+	cp tests/fuzz/corpus/"$target"/* tests/data/"$target"/* "$corpus"/ 2>/dev/null
 	if "build/fuzz_$target" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -print_final_stats=1 \
 		"$corpus" >"$log/fuzz-$target.log" 2>&1; then
 		grep -E 'stat::number_of_executed_units' "$log/fuzz-$target.log"
