@@ -135,9 +135,7 @@ static int64_t sort_key(const struct ticket *t, enum ticket_sort s)
 {
 	if (s == SORT_UPDATED_ASC || s == SORT_UPDATED_DESC)
 		return t->updated_at;
-	if (s == SORT_CREATED_ASC || s == SORT_CREATED_DESC)
-		return t->created_at;
-	return t->id;
+	return t->id; /* creation order is id order: see store_ticket_list */
 }
 
 static int parse_id(const char *s, int64_t *out)

@@ -276,8 +276,26 @@ static void *writer_main(void *arg)
 	for (;;) {
 		struct write_req *batch, *r, *next;
 
-		while (!st->queue && !st->stopping)
-			pthread_cond_wait(&st->queue_cond, &st->lock);
+		while (!st->queue && !st->stopping) {
+			struct timespec ts;
+
+			if (!store_search_backlog()) {
+				pthread_cond_wait(&st->queue_cond, &st->lock);
+				continue;
+			}
+			/* documents wait for FTS5: flush them soon even if no write comes */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 200 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&st->queue_cond, &st->lock, &ts) && !st->queue) {
+				pthread_mutex_unlock(&st->lock);
+				flush_search(st, &last_flush);
+				pthread_mutex_lock(&st->lock);
+			}
+		}
 		if (!st->queue && st->stopping)
 			break;
 		batch = st->queue;
@@ -320,10 +338,19 @@ static void *checkpoint_main(void *arg)
 {
 	struct store *st = arg;
 
+	int64_t last_optimize = time_mono_us();
+
 	pthread_mutex_lock(&st->lock);
 	while (!st->stopping) {
 		struct timespec ts;
 
+		/* fresh statistics keep the planner on the right index as tables grow */
+		if (time_mono_us() - last_optimize > (int64_t)600 * 1000000) {
+			pthread_mutex_unlock(&st->lock);
+			db_exec(st->checkpointer, "PRAGMA optimize");
+			last_optimize = time_mono_us();
+			pthread_mutex_lock(&st->lock);
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 250 * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {

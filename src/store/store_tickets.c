@@ -396,9 +396,14 @@ enum err_code store_ticket_update(struct store *st, int64_t id, const struct tic
 
 /* --- listing --- */
 
+/*
+ * Creation order is id order (a ticket's id and created_at are both taken when
+ * it is inserted), and every index ends in the id: sorting by created_at as
+ * such would need an index per filter, or a sort of every match.
+ */
 static const char *const sort_cols[] = {
 	[SORT_UPDATED_DESC] = "t.updated_at", [SORT_UPDATED_ASC] = "t.updated_at",
-	[SORT_CREATED_DESC] = "t.created_at", [SORT_CREATED_ASC] = "t.created_at",
+	[SORT_CREATED_DESC] = "t.id",	      [SORT_CREATED_ASC] = "t.id",
 	[SORT_ID_DESC] = "t.id",	      [SORT_ID_ASC] = "t.id",
 };
 
