@@ -55,6 +55,8 @@ CREATE TABLE tickets (
 );
 CREATE INDEX tickets_updated ON tickets(updated_at, id);
 CREATE INDEX tickets_status ON tickets(status, updated_at, id);
+-- creation order within a status (sort=created_at: ids are creation order)
+CREATE INDEX tickets_status_created ON tickets(status, id);
 CREATE INDEX tickets_assignee ON tickets(assignee_id, updated_at, id);
 CREATE INDEX tickets_customer ON tickets(customer_id, updated_at, id);
 CREATE INDEX tickets_channel ON tickets(channel, updated_at, id);
