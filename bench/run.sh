@@ -22,7 +22,7 @@ echo "date: $(date -u +%Y-%m-%d), deskd $(git rev-parse --short HEAD 2>/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r)"
 echo "RSS idle (empty database): $(rss)"
 
-figures() { grep -E 'Requests/sec|^ +50%|^ +99%|Non-2xx' | sed 's/^ */    /'; }
+figures() { grep -E 'Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors' | sed 's/^ */    /'; }
 
 echo "creates, 1 client:";  MODE=tickets COUNT=100000000 wrk -t1 -c1 -d10s -s bench/load.lua --latency $URL | figures
 echo "creates, 32 clients:"
@@ -65,4 +65,5 @@ echo "RSS after loading: $(rss)"; ls -la "$dir" | awk '/deskd.db$/ {print "datab
 echo "ticket reads, 32 clients:"; MAX_ID=$TICKETS wrk -t2 -c32 -d15s -s bench/read.lua --latency $URL | figures
 echo "lists, 8 clients:"; wrk -t2 -c8 -d15s -s bench/list.lua --latency $URL | figures
 echo "search, 4 clients:"; wrk -t2 -c4 -d20s -s bench/search.lua --latency $URL | figures
-sleep 2; echo "RSS idle after the run: $(rss)"
+sleep 2; echo "RSS right after the run: $(rss)"
+sleep 25; echo "RSS idle 25 s later (idle readers closed): $(rss)"

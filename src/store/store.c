@@ -5,6 +5,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +141,7 @@ void store_release(struct store *st, struct db *db)
  * those idle for IDLE_CLOSE_US are closed, down to IDLE_KEEP.
  */
 #define IDLE_CLOSE_US ((int64_t)10 * 1000000)
-#define IDLE_KEEP 2
+#define IDLE_KEEP 1
 
 static void close_idle(struct store *st)
 {
@@ -156,7 +157,10 @@ static void close_idle(struct store *st)
 		st->n_open--;
 	}
 	pthread_mutex_unlock(&st->lock);
-	db_close(old);
+	if (old) {
+		db_close(old);
+		malloc_trim(0); /* give the freed caches back to the system, not just to malloc */
+	}
 }
 
 enum err_code store_read(struct store *st, const char *sql, const struct db_arg *args, int nargs,
