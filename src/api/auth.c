@@ -9,6 +9,8 @@
 #include "util/timeutil.h"
 
 #include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,34 +32,47 @@ static struct {
 } throttle[THROTTLE_SLOTS];
 static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static unsigned char shorthash_key[crypto_shorthash_KEYBYTES];
+static char *dummy_hash;
+
+static void make_key(void)
+{
+	crypto_shorthash_keygen(shorthash_key);
+}
+
+static void make_dummy(void)
+{
+	dummy_hash = auth_password_hash("not a real password, only equal work");
+	if (!dummy_hash)
+		die("cannot hash");
+}
+
+/* Keyed, so nobody can pick an address that lands in someone else's slot. */
 static uint64_t key_of(const char *kind, const char *value)
 {
-	uint64_t h = 1469598103934665603ull;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	unsigned char out[crypto_shorthash_BYTES];
+	char *text;
+	uint64_t h;
 
-	for (const char *p = kind; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	for (const char *p = value; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	pthread_once(&once, make_key);
+	if (asprintf(&text, "%s:%s", kind, value) < 0)
+		die("out of memory");
+	crypto_shorthash(out, (const unsigned char *)text, strlen(text), shorthash_key);
+	free(text);
+	memcpy(&h, out, sizeof(h));
 	return h ? h : 1;
 }
 
-/* Seconds until `key` may try again, or 0. */
-static int64_t throttled(uint64_t key, int max, int64_t now)
+/*
+ * Counts an attempt before the password is checked, so parallel guesses are
+ * counted too: returns the seconds to wait when `key` is over `max`, else 0.
+ * A successful login takes its attempt back (forget_attempt).
+ */
+static int64_t take_attempt(uint64_t key, int max, int64_t now)
 {
+	int i = (int)(key % THROTTLE_SLOTS);
 	int64_t wait = 0;
-	int i = (int)(key % THROTTLE_SLOTS);
-
-	pthread_mutex_lock(&throttle_lock);
-	if (throttle[i].key == key && now - throttle[i].window_start < THROTTLE_WINDOW_US &&
-	    throttle[i].fails >= max)
-		wait = (throttle[i].window_start + THROTTLE_WINDOW_US - now) / 1000000 + 1;
-	pthread_mutex_unlock(&throttle_lock);
-	return wait;
-}
-
-static void count_failure(uint64_t key, int64_t now)
-{
-	int i = (int)(key % THROTTLE_SLOTS);
 
 	pthread_mutex_lock(&throttle_lock);
 	if (throttle[i].key != key || now - throttle[i].window_start >= THROTTLE_WINDOW_US) {
@@ -65,18 +80,39 @@ static void count_failure(uint64_t key, int64_t now)
 		throttle[i].fails = 0;
 		throttle[i].window_start = now;
 	}
-	throttle[i].fails++;
+	if (throttle[i].fails >= max)
+		wait = (throttle[i].window_start + THROTTLE_WINDOW_US - now) / 1000000 + 1;
+	else
+		throttle[i].fails++;
 	pthread_mutex_unlock(&throttle_lock);
+	return wait;
 }
 
-static void forget_failures(uint64_t key)
+static void forget_attempt(uint64_t key, int all)
 {
 	int i = (int)(key % THROTTLE_SLOTS);
 
 	pthread_mutex_lock(&throttle_lock);
-	if (throttle[i].key == key)
-		throttle[i].fails = 0;
+	if (throttle[i].key == key && throttle[i].fails > 0)
+		throttle[i].fails = all ? 0 : throttle[i].fails - 1;
 	pthread_mutex_unlock(&throttle_lock);
+}
+
+/*
+ * argon2id takes 64 MiB and tens of milliseconds: only a few at a time, and
+ * the same work whether or not the account exists, so timing tells nothing.
+ */
+#define MAX_HASHING 4
+static atomic_int hashing;
+
+static int check_password(const char *hash, const char *password)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int ok;
+
+	pthread_once(&once, make_dummy);
+	ok = auth_password_check(hash ? hash : dummy_hash, password);
+	return ok && hash;
 }
 
 /* --- authentication of every non-public request --- */
@@ -153,6 +189,7 @@ enum err_code api_login(struct req *r)
 	const char *email = NULL, *password = NULL, *hash = NULL, *addr = http_client_address(r);
 	uint64_t account_key, address_key = key_of("addr", addr);
 	int64_t now = time_now_us(), wait;
+	int ok;
 	char *token, *csrf, *session_hash, *cookie;
 	enum err_code rc;
 
@@ -163,18 +200,27 @@ enum err_code api_login(struct req *r)
 	if ((rc = field_email(r, r->json, "email", 1, &email)))
 		return error_set(&r->err, E_UNAUTHORIZED, "wrong email or password");
 	account_key = key_of("user", email);
-	if ((wait = throttled(account_key, MAX_FAILS_ACCOUNT, now)) ||
-	    (wait = throttled(address_key, MAX_FAILS_ADDRESS, now)))
+	if ((wait = take_attempt(address_key, MAX_FAILS_ADDRESS, now)))
 		return too_many(r, wait);
-	rc = store_user_by_email(r->app->store, email, &r->user, &hash, &r->arena, &r->err);
-	if (rc == E_NOT_FOUND || (rc == E_OK && (!r->user.active || !auth_password_check(hash, password)))) {
-		count_failure(account_key, now);
-		count_failure(address_key, now);
-		return error_set(&r->err, E_UNAUTHORIZED, "wrong email or password");
+	if ((wait = take_attempt(account_key, MAX_FAILS_ACCOUNT, now))) {
+		forget_attempt(address_key, 0);
+		return too_many(r, wait);
 	}
-	if (rc)
+	if (atomic_fetch_add(&hashing, 1) >= MAX_HASHING) {
+		atomic_fetch_sub(&hashing, 1);
+		forget_attempt(address_key, 0);
+		forget_attempt(account_key, 0);
+		return too_many(r, 1);
+	}
+	rc = store_user_by_email(r->app->store, email, &r->user, &hash, &r->arena, &r->err);
+	ok = check_password(rc == E_OK && r->user.active ? hash : NULL, password);
+	atomic_fetch_sub(&hashing, 1);
+	if (rc != E_OK && rc != E_NOT_FOUND)
 		return rc;
-	forget_failures(account_key);
+	if (!ok)
+		return error_set(&r->err, E_UNAUTHORIZED, "wrong email or password");
+	forget_attempt(account_key, 1);
+	forget_attempt(address_key, 0);
 
 	token = auth_random_token("");
 	csrf = auth_random_token("");

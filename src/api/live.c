@@ -14,6 +14,7 @@
 #define PING_MS 15000
 #define GAP_POLL_MS 250
 #define BATCH 200
+#define PENDING_MAX (256 * 1024)
 /* an event id that stays missing this long was rolled back, not late */
 #define GAP_GIVE_UP_US ((int64_t)3 * 1000000)
 
@@ -30,6 +31,7 @@ struct stream {
 	char *credential_hash;
 	int64_t low;       /* every event up to here was sent */
 	int64_t gap_since; /* when the id after low was first missed, or 0 */
+	int more;	   /* the last collect stopped at PENDING_MAX */
 	uint64_t generation, presence_cursor;
 	struct buf pending;
 	size_t sent; /* of pending */
@@ -96,8 +98,14 @@ static int collect(struct stream *s)
 	json_t *presence, *p;
 	size_t i;
 
-	while (collect_events(s))
-		;
+	s->more = 0;
+	/* a long backlog goes out in pieces, each after the previous one was read */
+	while (collect_events(s)) {
+		if (s->pending.len >= PENDING_MAX) {
+			s->more = 1;
+			break;
+		}
+	}
 	presence = live_presence_changes(&s->presence_cursor);
 	json_array_foreach(presence, i, p)
 		add_event(&s->pending, "presence", 0, json_incref(p));
@@ -117,6 +125,11 @@ static long stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		buf_release(&s->pending);
 		buf_init(&s->pending, 0);
 		s->sent = 0;
+		if (s->more) {
+			s->more = 0;
+			if (collect(s))
+				break;
+		}
 		gen = live_wait(s->generation, s->gap_since ? GAP_POLL_MS : PING_MS);
 		if (!gen || !still_allowed(s))
 			return -1; /* shutting down, or the caller lost access */

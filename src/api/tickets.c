@@ -158,13 +158,15 @@ static enum err_code parse_statuses(struct req *r, const char *s, struct ticket_
 
 	f->statuses = arena_alloc(&r->arena, sizeof(*f->statuses) * 6);
 	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		int i;
+		int i, k;
 
 		for (i = 0; ticket_statuses[i] && strcmp(ticket_statuses[i], p); i++)
 			;
 		if (!ticket_statuses[i])
 			return error_set(&r->err, E_BAD_REQUEST, "unknown status '%s'", p);
-		if (f->n_statuses < 6)
+		for (k = 0; k < f->n_statuses && f->statuses[k] != ticket_statuses[i]; k++)
+			;
+		if (k == f->n_statuses && f->n_statuses < 6)
 			f->statuses[f->n_statuses++] = ticket_statuses[i];
 	}
 	if (!f->n_statuses)

@@ -419,6 +419,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 		return;
 	us = time_mono_us() - r->started_us;
 	count_request(r->route_index, r->status, us);
+	/* the path is client text: no byte of it may break the one-line format */
+	for (char *p = (char *)r->path; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			*p = '?';
 	fprintf(stderr, "method=%s path=%s status=%d us=%lld\n", r->method, r->path, r->status,
 		(long long)us);
 	if (r->stream_free)
@@ -501,6 +505,7 @@ struct http_server *http_start(const char *listen, const struct route *routes, s
 		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_UNESCAPE_CALLBACK,
 		unescape, NULL, MHD_OPTION_END);
 	if (!s->daemon) {

@@ -138,6 +138,9 @@ static void run_due(struct jobs *j)
 			break;
 		}
 		for (int i = 0; i < n && !j->stopping; i++) {
+			/* a job whose lease may end during the attempt is left to the next claim */
+			if (time_now_us() > now + LEASE_US - 15 * 1000000)
+				break;
 			if (!strcmp(batch[i].kind, "webhook"))
 				run_webhook(j, &batch[i], &a);
 			else

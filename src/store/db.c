@@ -55,6 +55,11 @@ int db_alive(struct db *db)
 	return db->ops->alive ? db->ops->alive(db) : 1;
 }
 
+int db_in_tx(struct db *db)
+{
+	return db->ops->in_tx(db);
+}
+
 int db_col_count(struct db_row *row)
 {
 	return row->db->ops->col_count(row);

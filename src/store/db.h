@@ -54,6 +54,9 @@ int db_exec(struct db *db, const char *sql);
 
 const char *db_error(struct db *db);
 
+/** 1 while a transaction is open on the connection. */
+int db_in_tx(struct db *db);
+
 /** 0 when the connection is broken for good (the server went away) and must be replaced. */
 int db_alive(struct db *db);
 

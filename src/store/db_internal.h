@@ -16,6 +16,7 @@ struct db_ops {
 	int64_t (*col_int)(struct db_row *row, int col);
 	const char *(*col_text)(struct db_row *row, int col);
 	int (*alive)(struct db *db);
+	int (*in_tx)(struct db *db);
 };
 
 struct db {

@@ -154,8 +154,13 @@ static int p_alive(struct db *db)
 	return PQstatus(((struct db_pg *)db)->conn) == CONNECTION_OK;
 }
 
+static int p_in_tx(struct db *db)
+{
+	return PQtransactionStatus(((struct db_pg *)db)->conn) != PQTRANS_IDLE;
+}
+
 static const struct db_ops pg_ops = {
-	p_close, p_query, p_exec, p_col_count, p_col_null, p_col_int, p_col_text, p_alive,
+	p_close, p_query, p_exec, p_col_count, p_col_null, p_col_int, p_col_text, p_alive, p_in_tx,
 };
 
 struct db *db_pg_open(const char *url, char **err)

@@ -127,8 +127,13 @@ static const char *s_col_text(struct db_row *row, int col)
 	return t ? (const char *)t : "";
 }
 
+static int s_in_tx(struct db *db)
+{
+	return !sqlite3_get_autocommit(((struct db_sqlite *)db)->h);
+}
+
 static const struct db_ops sqlite_ops = {
-	s_close, s_query, s_exec, s_col_count, s_col_null, s_col_int, s_col_text, NULL,
+	s_close, s_query, s_exec, s_col_count, s_col_null, s_col_int, s_col_text, NULL, s_in_tx,
 };
 
 struct db *db_sqlite_open(const char *path, int for_writing, char **err)

@@ -181,8 +181,10 @@ enum err_code store_read(struct store *st, const char *sql, const struct db_arg 
 
 void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
 {
+	pthread_mutex_lock(&st->lock);
 	st->on_commit = fn;
 	st->on_commit_arg = arg;
+	pthread_mutex_unlock(&st->lock);
 }
 
 /* PostgreSQL: a transaction of its own on a pooled connection. */
@@ -242,6 +244,18 @@ static void run_batch(struct store *st, struct write_req *batch)
 		}
 		db_exec(db, "SAVEPOINT w");
 		r->rc = r->fn(db, r->arg, r->err);
+		if (!db_in_tx(db)) {
+			/*
+			 * SQLite rolled the whole transaction back by itself (disk
+			 * full, I/O error): nothing of this batch was kept.
+			 */
+			log_error("transaction lost: %s", db_error(db));
+			for (struct write_req *x = batch; x; x = x->next)
+				if (x->rc == E_OK || x == r)
+					x->rc = error_set(x->err, E_UNAVAILABLE, "database write failed");
+			ok = 0;
+			continue;
+		}
 		if (r->rc != E_OK)
 			db_exec(db, "ROLLBACK TO w");
 		db_exec(db, "RELEASE w");
@@ -279,6 +293,8 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
 		struct write_req *batch, *r, *next;
+		void (*on_commit)(void *arg);
+		void *on_commit_arg;
 
 		while (!st->queue && !st->stopping) {
 			struct timespec ts;
@@ -318,8 +334,12 @@ static void *writer_main(void *arg)
 			db_exec(st->writer, "PRAGMA wal_checkpoint(RESTART)");
 			last_restart = time_mono_us();
 		}
-		if (st->on_commit)
-			st->on_commit(st->on_commit_arg);
+		pthread_mutex_lock(&st->lock);
+		on_commit = st->on_commit;
+		on_commit_arg = st->on_commit_arg;
+		pthread_mutex_unlock(&st->lock);
+		if (on_commit)
+			on_commit(on_commit_arg);
 
 		pthread_mutex_lock(&st->lock);
 		for (r = batch; r; r = next) {

@@ -122,8 +122,8 @@ static enum err_code user_update_tx(struct db *db, void *arg, struct error *err)
 		return store_fail(db, rc, err, "updating user");
 	if (!u->r.found)
 		return error_set(err, E_NOT_FOUND, "no user %lld", (long long)u->id);
-	if (u->active == 0) {
-		/* a deactivated agent's sessions end now */
+	if (u->active == 0 || u->hash) {
+		/* a deactivated agent's sessions end now, and so do they on a new password */
 		struct db_arg del[] = { DB_I(u->id) };
 
 		rc = db_query(db, "DELETE FROM sessions WHERE user_id = $1", del, 1, NULL, NULL);
