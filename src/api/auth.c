@@ -65,35 +65,68 @@ static uint64_t key_of(const char *kind, const char *value)
 }
 
 /*
+ * The slot of `key`: its own, else a free or expired one among the next
+ * PROBES, so one key never evicts another that is still counting. Call with
+ * throttle_lock held; -1 when all are busy (then the caller waits too).
+ */
+#define PROBES 8
+
+static int slot_of(uint64_t key, int64_t now, int create)
+{
+	int free_slot = -1;
+
+	for (int k = 0; k < PROBES; k++) {
+		int i = (int)((key + (uint64_t)k) % THROTTLE_SLOTS);
+
+		if (throttle[i].key == key)
+			return i;
+		if (free_slot < 0 && (!throttle[i].key ||
+				      now - throttle[i].window_start >= THROTTLE_WINDOW_US))
+			free_slot = i;
+	}
+	if (free_slot >= 0 && create) {
+		throttle[free_slot].key = key;
+		throttle[free_slot].fails = 0;
+		throttle[free_slot].window_start = now;
+	}
+	return create ? free_slot : -1;
+}
+
+/*
  * Counts an attempt before the password is checked, so parallel guesses are
  * counted too: returns the seconds to wait when `key` is over `max`, else 0.
  * A successful login takes its attempt back (forget_attempt).
  */
 static int64_t take_attempt(uint64_t key, int max, int64_t now)
 {
-	int i = (int)(key % THROTTLE_SLOTS);
 	int64_t wait = 0;
+	int i;
 
 	pthread_mutex_lock(&throttle_lock);
-	if (throttle[i].key != key || now - throttle[i].window_start >= THROTTLE_WINDOW_US) {
-		throttle[i].key = key;
-		throttle[i].fails = 0;
-		throttle[i].window_start = now;
+	i = slot_of(key, now, 1);
+	if (i < 0) {
+		wait = 60;
+	} else {
+		if (now - throttle[i].window_start >= THROTTLE_WINDOW_US) {
+			throttle[i].fails = 0;
+			throttle[i].window_start = now;
+		}
+		if (throttle[i].fails >= max)
+			wait = (throttle[i].window_start + THROTTLE_WINDOW_US - now) / 1000000 + 1;
+		else
+			throttle[i].fails++;
 	}
-	if (throttle[i].fails >= max)
-		wait = (throttle[i].window_start + THROTTLE_WINDOW_US - now) / 1000000 + 1;
-	else
-		throttle[i].fails++;
 	pthread_mutex_unlock(&throttle_lock);
 	return wait;
 }
 
 static void forget_attempt(uint64_t key, int all)
 {
-	int i = (int)(key % THROTTLE_SLOTS);
+	int i;
 
 	pthread_mutex_lock(&throttle_lock);
-	if (throttle[i].key == key && throttle[i].fails > 0)
+	i = slot_of(key, 0, 0);
+	if (i >= 0 && throttle[i].fails > 0)
 		throttle[i].fails = all ? 0 : throttle[i].fails - 1;
 	pthread_mutex_unlock(&throttle_lock);
 }
