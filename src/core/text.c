@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <locale.h>
+#include <pthread.h>
 #include <wchar.h>
 #include <wctype.h>
 
@@ -854,9 +855,16 @@ char *text_snippet(const char *s, size_t len, const char *query, size_t width)
  * Case mapping comes from the C library's C.UTF-8 locale, which covers all of
  * Unicode; it is switched on for this thread only while we convert.
  */
+static locale_t utf8;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void open_utf8(void)
+{
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
 char *text_lower(const char *s)
 {
-	static locale_t utf8;
 	size_t n = strlen(s);
 	char *out = malloc(n * 2 + 1), *o = out;
 	mbstate_t in_state, out_state;
@@ -864,8 +872,8 @@ char *text_lower(const char *s)
 
 	if (!out)
 		return NULL;
-	if (!utf8)
-		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	/* once for the process: threads racing to create it would leak one */
+	pthread_once(&utf8_once, open_utf8);
 	old = utf8 ? uselocale(utf8) : (locale_t)0;
 	memset(&in_state, 0, sizeof(in_state));
 	memset(&out_state, 0, sizeof(out_state));
