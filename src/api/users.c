@@ -10,7 +10,9 @@
 
 static const char *const roles[] = { "admin", "agent", NULL };
 
-API_HANDLER(api_users_list)
+/* Lists every user, each rendered by `render` under `key`. */
+static enum err_code reply_users(struct req *r, const char *key,
+				 json_t *(*render)(const struct user *u))
 {
 	user_list users = { 0 };
 	enum err_code rc = store_user_list(r->app->store, &users, &r->arena, &r->err);
@@ -20,8 +22,13 @@ API_HANDLER(api_users_list)
 		return rc;
 	a = json_array();
 	for (int i = 0; i < users.n; i++)
-		json_array_append_new(a, render_user(&users.items[i]));
-	return http_reply_json(r, 200, json_pack("{so}", "users", a));
+		json_array_append_new(a, render(&users.items[i]));
+	return http_reply_json(r, 200, json_pack("{so}", key, a));
+}
+
+API_HANDLER(api_users_list)
+{
+	return reply_users(r, "users", render_user);
 }
 
 static enum err_code hash_password(struct req *r, const char *password, char **hash)
@@ -82,18 +89,13 @@ API_HANDLER(api_users_update)
 }
 
 /* Every agent may see who its colleagues are (to assign, to name authors); not their emails. */
+static json_t *render_colleague(const struct user *u)
+{
+	return json_pack("{sI ss ss sb}", "id", (json_int_t)u->id, "name", u->name, "role",
+			 u->role, "active", u->active);
+}
+
 API_HANDLER(api_agents_list)
 {
-	user_list users = { 0 };
-	enum err_code rc = store_user_list(r->app->store, &users, &r->arena, &r->err);
-	json_t *a;
-
-	if (rc)
-		return rc;
-	a = json_array();
-	for (int i = 0; i < users.n; i++)
-		json_array_append_new(a, json_pack("{sI ss ss sb}", "id", (json_int_t)users.items[i].id,
-						   "name", users.items[i].name, "role",
-						   users.items[i].role, "active", users.items[i].active));
-	return http_reply_json(r, 200, json_pack("{so}", "agents", a));
+	return reply_users(r, "agents", render_colleague);
 }
