@@ -3,7 +3,8 @@
 set -eu
 build="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
 	libsqlite3-dev libpq-dev libcurl4-openssl-dev libgmime-3.0-dev"
-test="$build clang libclang-rt-14-dev python3 postgresql curl chromium fonts-noto-cjk nodejs"
+test="$build clang libclang-rt-14-dev python3 postgresql curl chromium fonts-noto-cjk nodejs
+	postfix dovecot-imapd swaks openssl"
 case "${1:-run}" in
 run) want=$build ;;
 test) want=$test ;;
