@@ -30,6 +30,11 @@ static const struct command {
 		  "  Seeds demo data (agents, customers, tickets) into an empty database and\n"
 		  "  prints the admin login.",
 	  cli_demo },
+	{ "mailgate", "mailgate [--data DIR | --db URL | --url URL --token T] [--mailbox ADDRESS]\n"
+		      "  Stores the one email on stdin (for an MTA's pipe transport). Exits 0 once it\n"
+		      "  is committed, 75 to be retried, 65 if it is not an email, 69 if too large.\n"
+		      "  With --url it posts to a running server (DESKD_TOKEN may hold the token).",
+	  cli_mailgate },
 	{ "version", "version\n  Prints the version.", cli_version },
 };
 

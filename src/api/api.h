@@ -48,6 +48,15 @@ extern const char *const ticket_statuses[], *const ticket_priorities[], *const t
 /* Handlers, one group per file of api/. */
 #define API_HANDLER(name) enum err_code name(struct req *r)
 API_HANDLER(api_login);
+API_HANDLER(api_attachments_create);
+API_HANDLER(api_attachments_get);
+API_HANDLER(api_message_raw);
+API_HANDLER(api_mail_inbound);
+API_HANDLER(api_mailboxes_list);
+API_HANDLER(api_mailboxes_create);
+API_HANDLER(api_mailboxes_get);
+API_HANDLER(api_mailboxes_update);
+API_HANDLER(api_mailboxes_delete);
 API_HANDLER(api_logout);
 API_HANDLER(api_me);
 API_HANDLER(api_users_list);

@@ -63,7 +63,10 @@ static json_t *operation(const struct route *rt)
 	if (rt->body)
 		json_object_set_new(op, "requestBody",
 				    json_pack("{sb s{s{s{ss}}}}", "required", 1, "content",
-					      "application/json", "schema", "type", "object"));
+					      rt->body == BODY_RAW ? "application/octet-stream"
+								   : "application/json",
+					      "schema", "type",
+					      rt->body == BODY_RAW ? "string" : "object"));
 	return op;
 }
 

@@ -285,18 +285,32 @@ API_HANDLER(api_messages_list)
 
 API_HANDLER(api_messages_create)
 {
-	static const char *const known[] = { "body", "kind", "html", NULL };
+	static const char *const known[] = { "body", "kind", "html", "attachment_ids", NULL };
 	static const char *const kinds[] = { "reply", "note", NULL };
 	struct message_new mn = { .ticket_id = r->ids[0], .actor_id = r->user.id, .kind = "reply",
 				  .direction = "outbound", .author_type = "agent" };
+	json_t *ids = json_object_get(r->json, "attachment_ids"), *v;
 	struct message m;
 	enum err_code rc;
+	size_t i;
 
 	if ((rc = fields_known(r, r->json, known)) ||
 	    (rc = field_str(r, r->json, "body", 1, 1, BODY_MAX_CHARS, &mn.body)) ||
 	    (rc = field_enum(r, r->json, "kind", kinds, &mn.kind)) ||
 	    (rc = field_str(r, r->json, "html", 0, 1, HTTP_BODY_MAX, &mn.html)))
 		return rc;
+	if (ids && (!json_is_array(ids) || json_array_size(ids) > 20))
+		return error_set(&r->err, E_INVALID, "attachment_ids must be a list of up to 20 ids");
+	mn.attachment_ids = arena_alloc(&r->arena, (json_array_size(ids) + 1) * sizeof(int64_t));
+	json_array_foreach(ids, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return error_set(&r->err, E_INVALID, "attachment_ids must hold ids");
+		for (int k = 0; k < mn.n_attachment_ids; k++)
+			if (mn.attachment_ids[k] == json_integer_value(v))
+				return error_set(&r->err, E_INVALID, "attachment %lld is listed twice",
+						 (long long)json_integer_value(v));
+		((int64_t *)mn.attachment_ids)[mn.n_attachment_ids++] = json_integer_value(v);
+	}
 	rc = store_message_create(r->app->store, &mn, &m, &r->arena, &r->err);
 	if (rc)
 		return rc;

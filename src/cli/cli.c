@@ -2,6 +2,7 @@
  * cli.c - options shared by every subcommand, and the small subcommands.
  */
 #include "cli/cli.h"
+#include "mail/ingest.h"
 #include "api/api.h"
 #include "core/auth.h"
 #include "jobs/jobs.h"
@@ -127,6 +128,10 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	app.store = cli_open_store(o);
+	if (mkdir(o->data, 0700) && errno != EEXIST)
+		die("cannot create data folder '%s': %s", o->data, strerror(errno));
+	if (mail_secret_init(o->data, &err))
+		die("%s", err);
 	app.jobs = jobs_start(app.store);
 	store_on_commit(app.store, committed, app.jobs);
 	http = http_start(o->listen, api_routes, &app, &err);

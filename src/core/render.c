@@ -52,24 +52,47 @@ json_t *render_ticket(const struct ticket *t)
 {
 	json_t *tags = json_array();
 
+	json_t *cc = t->cc ? json_loads(t->cc, 0, NULL) : NULL;
+
 	for (int i = 0; i < t->n_tags; i++)
 		json_array_append_new(tags, json_string(t->tags[i]));
-	return json_pack("{sI sI ss ss ss ss sI so so so so so so}", "id", (json_int_t)t->id,
-			 "number", (json_int_t)(t->id + 1000), "subject", t->subject, "status",
-			 t->status, "priority", t->priority, "channel", t->channel, "customer_id",
-			 (json_int_t)t->customer_id, "assignee_id", id_or_null(t->assignee_id),
-			 "tags", tags, "created_at", render_time(t->created_at), "updated_at",
-			 render_time(t->updated_at), "first_response_at",
-			 render_time(t->first_response_at), "solved_at", render_time(t->solved_at));
+	return json_pack("{sI sI ss ss ss ss sI so so so so so so so so so}", "id",
+			 (json_int_t)t->id, "number", (json_int_t)(t->id + TICKET_NUMBER_OFFSET),
+			 "subject", t->subject, "status", t->status, "priority", t->priority,
+			 "channel", t->channel, "customer_id", (json_int_t)t->customer_id,
+			 "assignee_id", id_or_null(t->assignee_id), "tags", tags, "created_at",
+			 render_time(t->created_at), "updated_at", render_time(t->updated_at),
+			 "first_response_at", render_time(t->first_response_at), "solved_at",
+			 render_time(t->solved_at), "mailbox_id", id_or_null(t->mailbox_id),
+			 "linked_ticket_id", id_or_null(t->linked_ticket_id), "cc",
+			 json_is_array(cc) ? cc : (json_decref(cc), json_array()));
+}
+
+json_t *render_attachment(const struct attachment *t)
+{
+	return json_pack("{sI so ss ss sI sb so so}", "id", (json_int_t)t->id, "message_id",
+			 id_or_null(t->message_id), "filename", t->filename, "content_type",
+			 t->content_type, "size", (json_int_t)t->size, "inline", t->is_inline,
+			 "content_id", str_or_null(t->content_id), "url",
+			 json_sprintf("/api/v1/attachments/%lld", (long long)t->id));
 }
 
 json_t *render_message(const struct message *m)
 {
-	return json_pack("{sI sI ss ss ss so ss so so}", "id", (json_int_t)m->id, "ticket_id",
-			 (json_int_t)m->ticket_id, "kind", m->kind, "direction", m->direction,
-			 "author_type", m->author_type, "author_id", id_or_null(m->author_id),
-			 "body", m->body, "html", str_or_null(m->html), "created_at",
-			 render_time(m->created_at));
+	json_t *files = json_array();
+
+	for (int i = 0; i < m->n_attachments; i++)
+		json_array_append_new(files, render_attachment(&m->attachments[i]));
+	return json_pack("{sI sI ss ss ss so ss so so so so so so so}", "id", (json_int_t)m->id,
+			 "ticket_id", (json_int_t)m->ticket_id, "kind", m->kind, "direction",
+			 m->direction, "author_type", m->author_type, "author_id",
+			 id_or_null(m->author_id), "body", m->body, "html", str_or_null(m->html),
+			 "created_at", render_time(m->created_at), "attachments", files,
+			 "mail_message_id", str_or_null(m->mail_id), "mail_status",
+			 str_or_null(m->mail_status), "mail_error", str_or_null(m->mail_error),
+			 "raw_url",
+			 m->has_raw ? json_sprintf("/api/v1/messages/%lld/raw", (long long)m->id)
+				    : json_null());
 }
 
 json_t *render_event(const struct event *e)

@@ -14,6 +14,7 @@ json_t *render_user(const struct user *u);
 json_t *render_customer(const struct customer *c);
 json_t *render_ticket(const struct ticket *t);
 json_t *render_message(const struct message *m);
+json_t *render_attachment(const struct attachment *t);
 json_t *render_event(const struct event *e);
 json_t *render_token(const struct token_info *t);
 /** A webhook; its secret only when with_secret. */

@@ -17,6 +17,10 @@
 #include <stdint.h>
 
 #define HTTP_BODY_MAX (1024 * 1024)
+/* the largest body of a route that takes raw bytes (files, emails) */
+#define HTTP_RAW_MAX (36 * 1024 * 1024)
+
+enum route_body { BODY_NONE, BODY_JSON, BODY_RAW };
 
 struct app;
 struct req;
@@ -30,7 +34,7 @@ struct route {
 	const char *method, *pattern;
 	enum route_access access;
 	route_fn fn;
-	int body; /* 1: expects a JSON object body */
+	int body; /* enum route_body: BODY_JSON expects a JSON object, BODY_RAW any bytes */
 };
 
 struct req {
@@ -43,6 +47,7 @@ struct req {
 
 	struct buf body;
 	int body_too_large;
+	enum err_code route_rc; /* routing is done when the headers arrive */
 	json_t *json; /* the parsed body, when the route takes one */
 
 	struct user user; /* the caller, once authenticated */

@@ -303,7 +303,7 @@ static enum err_code parse_body(struct req *r)
 {
 	const char *ctype = http_request_header(r, "Content-Type");
 
-	if (!r->route->body)
+	if (r->route->body != BODY_JSON)
 		return E_OK;
 	if (!ctype || strncasecmp(ctype, "application/json", 16) ||
 	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' '))
@@ -311,15 +311,15 @@ static enum err_code parse_body(struct req *r)
 	return http_parse_body(r->body.p ? r->body.p : "", r->body.len, &r->json, &r->err);
 }
 
-static enum err_code handle(struct http_server *s, struct req *r)
+static enum err_code handle(struct req *r)
 {
 	enum err_code rc;
 
-	if ((rc = route(s, r)))
+	if ((rc = r->route_rc))
 		return rc;
 	if (r->body_too_large)
 		return error_set(&r->err, E_TOO_LARGE, "the body is larger than %d bytes",
-				 HTTP_BODY_MAX);
+				 r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX);
 	if (r->route->access != ACCESS_PUBLIC) {
 		if ((rc = http_authenticate(r)))
 			return rc;
@@ -375,10 +375,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!r) {
 		const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							      "Content-Length");
+		size_t max;
 
 		r = xcalloc(1, sizeof(*r));
 		arena_init(&r->arena);
-		buf_init(&r->body, HTTP_BODY_MAX);
 		r->app = s->app;
 		r->conn = conn;
 		r->method = method;
@@ -386,8 +386,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->started_us = time_mono_us();
 		r->route_index = MAX_ROUTES;
 		r->err.position = -1;
+		r->route_rc = route(s, r);
+		max = !r->route_rc && r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX;
+		buf_init(&r->body, max);
 		*state = r;
-		if (len && strtoull(len, NULL, 10) > HTTP_BODY_MAX)
+		if (len && strtoull(len, NULL, 10) > max)
 			r->body_too_large = 1;
 		else
 			return MHD_YES;
@@ -399,7 +402,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*size = 0;
 		return MHD_YES;
 	}
-	if (handle(s, r) != E_OK)
+	if (handle(r) != E_OK)
 		reply_error(r);
 	else if (!r->status)
 		BUG("handler for %s %s answered nothing", method, url);

@@ -80,6 +80,11 @@ const char *db_col_text(struct db_row *row, int col)
 	return row->db->ops->col_text(row, col);
 }
 
+const unsigned char *db_col_blob(struct db_row *row, int col, size_t *len)
+{
+	return row->db->ops->col_blob(row, col, len);
+}
+
 void db_timing(uint64_t *count, uint64_t *total_us)
 {
 	*count = atomic_load(&query_count);

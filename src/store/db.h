@@ -13,16 +13,20 @@
 
 enum db_backend { DB_SQLITE, DB_POSTGRES };
 
-enum db_type { DB_NULL, DB_INT, DB_TEXT };
+enum db_type { DB_NULL, DB_INT, DB_TEXT, DB_BLOB };
 
 struct db_arg {
 	enum db_type type;
 	int64_t i;
-	const char *s; /* NUL-terminated */
+	const char *s; /* NUL-terminated; for DB_BLOB, n bytes */
+	size_t n;
 };
 
 #define DB_I(v) ((struct db_arg){ .type = DB_INT, .i = (v) })
 #define DB_S(v) ((struct db_arg){ .type = (v) ? DB_TEXT : DB_NULL, .s = (v) })
+#define DB_B(p, len) ((struct db_arg){ .type = DB_BLOB, .s = (const char *)(p), .n = (len) })
+/* text that is never NULL (a char array) */
+#define DB_T(v) ((struct db_arg){ .type = DB_TEXT, .s = (v) })
 #define DB_NIL ((struct db_arg){ .type = DB_NULL })
 /* an id where 0 means "none" */
 #define DB_ID(v) ((v) ? DB_I(v) : DB_NIL)
@@ -68,6 +72,10 @@ int db_col_null(struct db_row *row, int col);
 int64_t db_col_int(struct db_row *row, int col);
 /** Borrowed until the callback returns; "" for NULL. */
 const char *db_col_text(struct db_row *row, int col);
+
+/** The bytes of a BLOB (bytea) column and their count; borrowed until the callback returns
+ * or the next db_col_blob call. */
+const unsigned char *db_col_blob(struct db_row *row, int col, size_t *len);
 
 /** Total time spent in db_query across the process, for metrics. */
 void db_timing(uint64_t *count, uint64_t *total_us);

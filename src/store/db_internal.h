@@ -15,6 +15,7 @@ struct db_ops {
 	int (*col_null)(struct db_row *row, int col);
 	int64_t (*col_int)(struct db_row *row, int col);
 	const char *(*col_text)(struct db_row *row, int col);
+	const unsigned char *(*col_blob)(struct db_row *row, int col, size_t *len);
 	int (*alive)(struct db *db);
 	int (*in_tx)(struct db *db);
 };
@@ -29,6 +30,7 @@ struct db_row {
 	struct db *db;
 	void *impl;
 	int index; /* for PostgreSQL: the row number */
+	void *scratch; /* for PostgreSQL: the last unescaped bytea, freed after the callback */
 };
 
 struct db *db_sqlite_open(const char *path, int for_writing, char **err);

@@ -12,6 +12,7 @@
 
 #define INT8OID 20
 #define TEXTOID 25
+#define BYTEAOID 17
 
 struct db_pg {
 	struct db base;
@@ -56,7 +57,10 @@ static const char *prepare(struct db_pg *p, const char *sql, const struct db_arg
 	if (nargs > 64)
 		BUG("too many parameters");
 	for (int i = 0; i < nargs; i++)
-		types[i] = args[i].type == DB_INT ? INT8OID : args[i].type == DB_TEXT ? TEXTOID : 0;
+		types[i] = args[i].type == DB_INT    ? INT8OID
+			   : args[i].type == DB_TEXT ? TEXTOID
+			   : args[i].type == DB_BLOB ? BYTEAOID
+						     : 0;
 	if (asprintf(&name, "s%d", p->next_stmt++) < 0)
 		die("out of memory");
 	res = PQprepare(p->conn, name, sql, nargs, types);
@@ -77,6 +81,7 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 	struct db_pg *p = (struct db_pg *)db;
 	char nums[64][24];
 	const char *values[64];
+	int lengths[64], formats[64];
 	const char *name = prepare(p, sql, args, nargs);
 	struct db_row row = { .db = db };
 	PGresult *res;
@@ -85,20 +90,28 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 	if (!name)
 		return fail(p, NULL) == DB_CONSTRAINT ? DB_CONSTRAINT : DB_ERR;
 	for (int i = 0; i < nargs; i++) {
-		if (args[i].type == DB_INT) {
+		lengths[i] = 0;
+		formats[i] = args[i].type == DB_BLOB; /* bytes go as they are, not escaped */
+		if (args[i].type == DB_BLOB) {
+			values[i] = args[i].s;
+			lengths[i] = (int)args[i].n;
+		} else if (args[i].type == DB_INT) {
 			snprintf(nums[i], sizeof(nums[i]), "%" PRId64, args[i].i);
 			values[i] = nums[i];
 		} else {
 			values[i] = args[i].type == DB_TEXT ? args[i].s : NULL;
 		}
 	}
-	res = PQexecPrepared(p->conn, name, nargs, values, NULL, NULL, 0);
+	res = PQexecPrepared(p->conn, name, nargs, values, lengths, formats, 0);
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 		row.impl = res;
 		for (int r = 0; fn && r < PQntuples(res); r++) {
 			row.index = r;
-			if ((ret = fn(&row, arg)) != 0)
+			ret = fn(&row, arg);
+			PQfreemem(row.scratch);
+			row.scratch = NULL;
+			if (ret)
 				break;
 		}
 		break;
@@ -149,6 +162,16 @@ static const char *p_col_text(struct db_row *row, int col)
 	return PQgetvalue(row->impl, row->index, col);
 }
 
+static const unsigned char *p_col_blob(struct db_row *row, int col, size_t *len)
+{
+	PQfreemem(row->scratch);
+	row->scratch = PQunescapeBytea(
+		(const unsigned char *)PQgetvalue(row->impl, row->index, col), len);
+	if (!row->scratch)
+		die("out of memory");
+	return row->scratch;
+}
+
 static int p_alive(struct db *db)
 {
 	return PQstatus(((struct db_pg *)db)->conn) == CONNECTION_OK;
@@ -160,7 +183,7 @@ static int p_in_tx(struct db *db)
 }
 
 static const struct db_ops pg_ops = {
-	p_close, p_query, p_exec, p_col_count, p_col_null, p_col_int, p_col_text, p_alive, p_in_tx,
+	p_close, p_query, p_exec, p_col_count, p_col_null, p_col_int, p_col_text, p_col_blob, p_alive, p_in_tx,
 };
 
 struct db *db_pg_open(const char *url, char **err)

@@ -82,6 +82,8 @@ static int s_query(struct db *db, const char *sql, const struct db_arg *args, in
 			sqlite3_bind_int64(st, i, a->i);
 		else if (a->type == DB_TEXT)
 			sqlite3_bind_text(st, i, a->s, -1, SQLITE_STATIC);
+		else if (a->type == DB_BLOB)
+			sqlite3_bind_blob64(st, i, a->n ? a->s : "", a->n, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(st, i);
 	}
@@ -127,13 +129,21 @@ static const char *s_col_text(struct db_row *row, int col)
 	return t ? (const char *)t : "";
 }
 
+static const unsigned char *s_col_blob(struct db_row *row, int col, size_t *len)
+{
+	const unsigned char *p = sqlite3_column_blob(row->impl, col);
+
+	*len = (size_t)sqlite3_column_bytes(row->impl, col);
+	return p ? p : (const unsigned char *)"";
+}
+
 static int s_in_tx(struct db *db)
 {
 	return !sqlite3_get_autocommit(((struct db_sqlite *)db)->h);
 }
 
 static const struct db_ops sqlite_ops = {
-	s_close, s_query, s_exec, s_col_count, s_col_null, s_col_int, s_col_text, NULL, s_in_tx,
+	s_close, s_query, s_exec, s_col_count, s_col_null, s_col_int, s_col_text, s_col_blob, NULL, s_in_tx,
 };
 
 struct db *db_sqlite_open(const char *path, int for_writing, char **err)

@@ -35,6 +35,9 @@ struct customer {
 	int64_t created_at, updated_at;
 };
 
+/* A ticket's number, what people see ("#1042"), is its id plus this. */
+#define TICKET_NUMBER_OFFSET 1000
+
 struct ticket {
 	int64_t id;
 	const char *subject, *status, *priority, *channel;
@@ -42,6 +45,16 @@ struct ticket {
 	const char **tags;
 	int n_tags;
 	int64_t created_at, updated_at, first_response_at, solved_at; /* 0: not yet */
+	int64_t mailbox_id, linked_ticket_id; /* 0: none */
+	const char *cc; /* email: a JSON array of addresses copied; NULL: none */
+};
+
+struct attachment {
+	int64_t id, message_id; /* message_id 0: uploaded, not sent yet */
+	const char *filename, *content_type, *content_id, *sha256; /* content_id may be NULL */
+	int64_t size;
+	int is_inline;
+	int64_t uploaded_by, created_at;
 };
 
 struct message {
@@ -50,6 +63,12 @@ struct message {
 	int64_t author_id;
 	const char *body, *html; /* html may be NULL */
 	int64_t created_at;
+	/* email: the Message-ID (without <>), the outbound state (queued, sent, failed,
+	   bounced), its error, and whether the raw message is kept; NULL / 0 otherwise */
+	const char *mail_id, *mail_status, *mail_error;
+	int has_raw;
+	struct attachment *attachments;
+	int n_attachments;
 };
 
 struct event {
@@ -184,6 +203,7 @@ struct ticket_new {
 	int n_tags;
 	int64_t actor_id; /* the user making the request */
 	const char *idempotency_key; /* may be NULL */
+	const char *html; /* of the first message; may be NULL */
 };
 
 /**
@@ -233,8 +253,11 @@ enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f,
 
 struct message_new {
 	int64_t ticket_id, actor_id;
+	int64_t author_id; /* 0: actor_id (a customer's message names the customer) */
 	const char *kind, *direction, *author_type;
 	const char *body, *html;
+	const int64_t *attachment_ids; /* uploads of actor_id not yet on a message */
+	int n_attachment_ids;
 };
 
 enum err_code store_message_create(struct store *st, const struct message_new *mn,
@@ -321,5 +344,97 @@ enum err_code store_view_delete(struct store *st, int64_t user_id, int64_t id, s
  */
 enum err_code store_events_since(struct store *st, int64_t after_id, int limit, event_list *out,
 				 struct arena *a, struct error *err);
+
+/* --- attachments, mailboxes and email (store_mail.c) --- */
+
+/** Stores an agent's upload (not yet on a message). */
+enum err_code store_attachment_create(struct store *st, int64_t user_id, const char *filename,
+				      const char *content_type, const void *data, size_t size,
+				      struct attachment *out, struct arena *a, struct error *err);
+/** One attachment and, when data is not NULL, its bytes (in the arena). */
+enum err_code store_attachment_get(struct store *st, int64_t id, struct attachment *out,
+				   const unsigned char **data, struct arena *a, struct error *err);
+/** The raw email of a message, in the arena; E_NOT_FOUND when none is kept. */
+enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *ticket_id,
+				const unsigned char **data, size_t *size, struct arena *a,
+				struct error *err);
+
+struct mailbox {
+	int64_t id;
+	const char *address, *name;
+	const char *settings; /* a JSON object text; passwords sealed */
+	int active;
+	int64_t imap_uidvalidity, imap_last_uid, polled_at; /* 0: never */
+	const char *poll_error;				      /* NULL: none */
+	int64_t created_at, updated_at;
+};
+typedef STORE_LIST(struct mailbox) mailbox_list;
+
+enum err_code store_mailbox_list(struct store *st, mailbox_list *out, struct arena *a,
+				 struct error *err);
+enum err_code store_mailbox_get(struct store *st, int64_t id, struct mailbox *out, struct arena *a,
+				struct error *err);
+/** The active mailbox with this address (lower-case); E_NOT_FOUND if none. */
+enum err_code store_mailbox_by_address(struct store *st, const char *address,
+				       struct mailbox *out, struct arena *a, struct error *err);
+enum err_code store_mailbox_create(struct store *st, const char *address, const char *name,
+				   const char *settings, struct mailbox *out, struct arena *a,
+				   struct error *err);
+/** Changes the fields that are not NULL (active: -1 to keep). */
+enum err_code store_mailbox_update(struct store *st, int64_t id, const char *name,
+				   const char *settings, int active, struct mailbox *out,
+				   struct arena *a, struct error *err);
+enum err_code store_mailbox_delete(struct store *st, int64_t id, struct error *err);
+/** Records where IMAP polling got to (error NULL: it went well). */
+enum err_code store_mailbox_polled(struct store *st, int64_t id, int64_t uidvalidity,
+				   int64_t last_uid, const char *error, struct error *err);
+
+struct mail_message;
+
+/** One inbound email, parsed, with what its mailbox says about it. */
+struct mail_in {
+	const char *raw;
+	size_t raw_len;
+	const struct mail_message *m;
+	int64_t mailbox_id;	  /* 0: no mailbox */
+	int64_t reopen_window_us; /* a reply to a ticket solved longer ago starts a new one */
+	/* the auto-acknowledgement of new tickets, with {{...}} placeholders; NULL: none */
+	const char *ack_body;
+};
+
+struct mail_result {
+	int64_t ticket_id, message_id;
+	int duplicate;	    /* it was stored before: nothing changed */
+	int new_ticket;	    /* it started a ticket */
+	int bounce;	    /* a bounce, recorded as an event on ticket_id (0: none found) */
+	int acknowledged;   /* an auto-acknowledgement was queued */
+};
+
+/** Stores one inbound email: threading, dedupe, customer, attachments, loops. */
+enum err_code store_mail_ingest(struct store *st, const struct mail_in *in,
+				struct mail_result *out, struct error *err);
+
+/** Everything the email job needs to send one outbound message. */
+struct mail_job {
+	struct message msg;
+	struct ticket ticket;
+	const char *to_email, *to_name;
+	const char **cc;
+	int n_cc;
+	struct mailbox mailbox; /* id 0: none */
+	const char *in_reply_to;
+	const char **references;
+	int n_references;
+	const unsigned char **attachment_data; /* per msg.attachments */
+};
+
+enum err_code store_mail_job_load(struct store *st, int64_t message_id, struct mail_job *out,
+				  struct arena *a, struct error *err);
+/**
+ * Records an attempt: sent, or failed for now (retry_at), or for good
+ * (retry_at 0: the ticket gets a mail.failed event).
+ */
+enum err_code store_mail_job_result(struct store *st, int64_t job_id, int64_t message_id, int ok,
+				    const char *error, int64_t retry_at, struct error *err);
 
 #endif

@@ -67,4 +67,26 @@ enum err_code customer_insert(struct db *db, int64_t actor_id, const char *name,
 enum err_code customer_load(struct db *db, int64_t id, struct customer *out, struct arena *a,
 			    struct error *err);
 
+/** The customer with this email address, created when new. */
+enum err_code customer_for_email(struct db *db, const char *email, const char *name, int64_t *id,
+				 struct arena *a, struct error *err);
+/** Creates a ticket with its first message inside a write (no idempotency). */
+enum err_code ticket_insert(struct db *db, const struct ticket_new *tn, struct ticket *out,
+			    int64_t *message_id, struct arena *a, struct error *err);
+/** Adds a message to a ticket inside a write: status, first response, events, email. */
+enum err_code message_insert(struct db *db, const struct message_new *mn, struct message *out,
+			     struct arena *a, struct error *err);
+
+/* store_mail.c */
+
+/** Puts the agent's uploads `ids` on message m (E_INVALID for one that is not theirs or used). */
+enum err_code attachments_link(struct db *db, struct message *m, int64_t user_id,
+			       const int64_t *ids, int n, struct arena *a, struct error *err);
+/** Queues an email for a public reply when the ticket has a mailbox and an address. */
+enum err_code mail_queue_reply(struct db *db, const struct ticket *t, struct message *m,
+			       struct arena *a, struct error *err);
+/** Fills the attachments of each message in the list (one query). */
+int messages_load_attachments(struct db *db, int64_t ticket_id, message_list *list,
+			      struct arena *a);
+
 #endif

@@ -13,7 +13,8 @@
 
 #define TICKET_COLS                                                                        \
 	"t.id, t.subject, t.status, t.priority, t.channel, t.customer_id, t.assignee_id," \
-	" t.created_at, t.updated_at, t.first_response_at, t.solved_at"
+	" t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.mailbox_id,"   \
+	" t.linked_ticket_id, t.cc"
 
 struct ticket_read {
 	struct ticket *one;
@@ -43,6 +44,9 @@ static int read_ticket(struct db_row *row, void *arg)
 	t->updated_at = db_col_int(row, 8);
 	t->first_response_at = col_time(row, 9);
 	t->solved_at = col_time(row, 10);
+	t->mailbox_id = col_time(row, 11);
+	t->linked_ticket_id = col_time(row, 12);
+	t->cc = col_str(row, 13, r->a);
 	r->found = 1;
 	return 0;
 }
@@ -190,6 +194,14 @@ static enum err_code find_or_create_customer(struct db *db, const struct ticket_
 	return rc;
 }
 
+enum err_code customer_for_email(struct db *db, const char *email, const char *name, int64_t *id,
+				 struct arena *a, struct error *err)
+{
+	struct ticket_new tn = { .customer_email = email, .customer_name = name };
+
+	return find_or_create_customer(db, &tn, id, a, err);
+}
+
 struct ticket_create {
 	const struct ticket_new *tn;
 	struct ticket *out;
@@ -226,11 +238,51 @@ static enum err_code remember_response(struct db *db, const struct ticket_create
 	return rc ? store_fail(db, rc, err, "saving idempotency key") : E_OK;
 }
 
+enum err_code ticket_insert(struct db *db, const struct ticket_new *tn, struct ticket *out,
+			    int64_t *message_id, struct arena *a, struct error *err)
+{
+	int64_t now = time_now_us(), customer_id, id = 0;
+	enum err_code rc;
+	int qrc;
+
+	if (tn->assignee_id && (rc = check_assignee(db, tn->assignee_id, err)))
+		return rc;
+	if ((rc = find_or_create_customer(db, tn, &customer_id, a, err)))
+		return rc;
+	struct db_arg t_args[] = { DB_S(tn->subject), DB_S(tn->status), DB_S(tn->priority),
+				   DB_S(tn->channel), DB_I(customer_id), DB_ID(tn->assignee_id),
+				   DB_I(now) };
+	qrc = db_query(db,
+		       "INSERT INTO tickets (subject, status, priority, channel, customer_id,"
+		       " assignee_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
+		       " RETURNING id",
+		       t_args, 7, row_int, &id);
+	if (qrc)
+		return store_fail(db, qrc, err, "creating ticket");
+	*message_id = 0;
+	struct db_arg m_args[] = { DB_I(id), DB_I(customer_id), DB_S(tn->body), DB_S(tn->html),
+				   DB_I(now) };
+	qrc = db_query(db,
+		       "INSERT INTO messages (ticket_id, kind, direction, author_type, author_id,"
+		       " body, html, created_at) VALUES ($1, 'reply', 'inbound', 'customer', $2, $3,"
+		       " $4, $5) RETURNING id",
+		       m_args, 5, row_int, message_id);
+	if (qrc)
+		return store_fail(db, qrc, err, "creating message");
+	if ((rc = set_tags(db, id, tn->tags, tn->n_tags, err)) ||
+	    (rc = store_index(db, "ticket", id, tn->subject, err)) ||
+	    (rc = store_index(db, "message", *message_id, tn->body, err)) ||
+	    (rc = ticket_load(db, id, out, a, err)))
+		return rc;
+	return store_record_event(db, id, 0, tn->actor_id, "ticket.created", json_object(),
+				  json_pack("{so}", "ticket", render_ticket(out)), err);
+}
+
 static enum err_code ticket_create_tx(struct db *db, void *arg, struct error *err)
 {
 	struct ticket_create *c = arg;
 	const struct ticket_new *tn = c->tn;
-	int64_t now = time_now_us(), customer_id, id = 0, message_id = 0;
+	int64_t message_id;
 	enum err_code rc;
 	int qrc;
 
@@ -245,35 +297,7 @@ static enum err_code ticket_create_tx(struct db *db, void *arg, struct error *er
 		if (*c->replay)
 			return E_OK;
 	}
-	if (tn->assignee_id && (rc = check_assignee(db, tn->assignee_id, err)))
-		return rc;
-	if ((rc = find_or_create_customer(db, tn, &customer_id, c->a, err)))
-		return rc;
-	struct db_arg t_args[] = { DB_S(tn->subject), DB_S(tn->status), DB_S(tn->priority),
-				   DB_S(tn->channel), DB_I(customer_id), DB_ID(tn->assignee_id),
-				   DB_I(now) };
-	qrc = db_query(db,
-		       "INSERT INTO tickets (subject, status, priority, channel, customer_id,"
-		       " assignee_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
-		       " RETURNING id",
-		       t_args, 7, row_int, &id);
-	if (qrc)
-		return store_fail(db, qrc, err, "creating ticket");
-	struct db_arg m_args[] = { DB_I(id), DB_I(customer_id), DB_S(tn->body), DB_I(now) };
-	qrc = db_query(db,
-		       "INSERT INTO messages (ticket_id, kind, direction, author_type, author_id,"
-		       " body, created_at) VALUES ($1, 'reply', 'inbound', 'customer', $2, $3, $4)"
-		       " RETURNING id",
-		       m_args, 4, row_int, &message_id);
-	if (qrc)
-		return store_fail(db, qrc, err, "creating message");
-	if ((rc = set_tags(db, id, tn->tags, tn->n_tags, err)) ||
-	    (rc = store_index(db, "ticket", id, tn->subject, err)) ||
-	    (rc = store_index(db, "message", message_id, tn->body, err)) ||
-	    (rc = ticket_load(db, id, c->out, c->a, err)))
-		return rc;
-	rc = store_record_event(db, id, 0, tn->actor_id, "ticket.created", json_object(),
-				json_pack("{so}", "ticket", render_ticket(c->out)), err);
+	rc = ticket_insert(db, tn, c->out, &message_id, c->a, err);
 	if (rc == E_OK && tn->idempotency_key)
 		rc = remember_response(db, c, err);
 	return rc;
@@ -504,8 +528,9 @@ out:
 
 /* --- messages --- */
 
-#define MESSAGE_COLS \
-	"id, ticket_id, kind, direction, author_type, author_id, body, html, created_at"
+#define MESSAGE_COLS                                                                   \
+	"id, ticket_id, kind, direction, author_type, author_id, body, html, created_at," \
+	" mail_id, mail_status, mail_error, raw_sha256"
 
 struct message_read {
 	struct message *one;
@@ -527,14 +552,12 @@ static int read_message(struct db_row *row, void *arg)
 	m->body = col_str(row, 6, r->a);
 	m->html = col_str(row, 7, r->a);
 	m->created_at = db_col_int(row, 8);
+	m->mail_id = col_str(row, 9, r->a);
+	m->mail_status = col_str(row, 10, r->a);
+	m->mail_error = col_str(row, 11, r->a);
+	m->has_raw = !db_col_null(row, 12);
 	return 0;
 }
-
-struct message_create {
-	const struct message_new *mn;
-	struct message *out;
-	struct arena *a;
-};
 
 /*
  * What a new message does to its ticket: an agent's first public reply is the
@@ -545,6 +568,8 @@ static const char *status_after_message(const struct ticket *t, const struct mes
 {
 	if (!strcmp(mn->kind, "note"))
 		return t->status;
+	if (!strcmp(mn->author_type, "system")) /* an auto-acknowledgement answers nothing */
+		return t->status;
 	if (!strcmp(mn->direction, "outbound"))
 		return !strcmp(t->status, "new") ? "open" : t->status;
 	if (!strcmp(t->status, "pending") || !strcmp(t->status, "solved") ||
@@ -553,10 +578,9 @@ static const char *status_after_message(const struct ticket *t, const struct mes
 	return t->status;
 }
 
-static enum err_code message_create_tx(struct db *db, void *arg, struct error *err)
+enum err_code message_insert(struct db *db, const struct message_new *mn, struct message *out,
+			     struct arena *a, struct error *err)
 {
-	struct message_create *c = arg;
-	const struct message_new *mn = c->mn;
 	struct ticket t, after;
 	int64_t now = time_now_us(), first_response;
 	const char *status;
@@ -565,20 +589,27 @@ static enum err_code message_create_tx(struct db *db, void *arg, struct error *e
 	int qrc;
 
 	if ((rc = ticket_lock(db, mn->ticket_id, err)) ||
-	    (rc = ticket_load(db, mn->ticket_id, &t, c->a, err)))
+	    (rc = ticket_load(db, mn->ticket_id, &t, a, err)))
 		return rc;
 	if (!strcmp(t.status, "closed"))
 		return error_set(err, E_INVALID, "ticket %lld is closed", (long long)t.id);
 	struct db_arg m_args[] = { DB_I(mn->ticket_id), DB_S(mn->kind), DB_S(mn->direction),
-				   DB_S(mn->author_type), DB_ID(mn->actor_id), DB_S(mn->body),
+				   DB_S(mn->author_type), DB_ID(mn->author_id ? mn->author_id : mn->actor_id),
+				   DB_S(mn->body),
 				   DB_S(mn->html), DB_I(now) };
 	qrc = db_query(db,
 		       "INSERT INTO messages (ticket_id, kind, direction, author_type, author_id,"
 		       " body, html, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 		       " RETURNING " MESSAGE_COLS,
-		       m_args, 8, read_message, &(struct message_read){ .one = c->out, .a = c->a });
+		       m_args, 8, read_message, &(struct message_read){ .one = out, .a = a });
 	if (qrc)
 		return store_fail(db, qrc, err, "creating message");
+	if ((rc = attachments_link(db, out, mn->actor_id, mn->attachment_ids,
+				   mn->n_attachment_ids, a, err)))
+		return rc;
+	if (!strcmp(mn->kind, "reply") && !strcmp(mn->direction, "outbound") &&
+	    (rc = mail_queue_reply(db, &t, out, a, err)))
+		return rc;
 	status = status_after_message(&t, mn);
 	first_response = t.first_response_at;
 	if (!first_response && !strcmp(mn->kind, "reply") && !strcmp(mn->author_type, "agent"))
@@ -591,15 +622,28 @@ static enum err_code message_create_tx(struct db *db, void *arg, struct error *e
 		       t_args, 5, NULL, NULL);
 	if (qrc)
 		return store_fail(db, qrc, err, "updating ticket");
-	if ((rc = store_index(db, "message", c->out->id, mn->body, err)) ||
-	    (rc = ticket_load(db, t.id, &after, c->a, err)))
+	if ((rc = store_index(db, "message", out->id, mn->body, err)) ||
+	    (rc = ticket_load(db, t.id, &after, a, err)))
 		return rc;
-	changes = json_object();
+	changes = json_pack("{sI}", "message_id", (json_int_t)out->id);
 	note_change(changes, "status", t.status, status);
 	return store_record_event(db, t.id, 0, mn->actor_id, "message.created", changes,
-				  json_pack("{so so}", "message", render_message(c->out), "ticket",
+				  json_pack("{so so}", "message", render_message(out), "ticket",
 					    render_ticket(&after)),
 				  err);
+}
+
+struct message_create {
+	const struct message_new *mn;
+	struct message *out;
+	struct arena *a;
+};
+
+static enum err_code message_create_tx(struct db *db, void *arg, struct error *err)
+{
+	struct message_create *c = arg;
+
+	return message_insert(db, c->mn, c->out, c->a, err);
 }
 
 enum err_code store_message_create(struct store *st, const struct message_new *mn,
@@ -637,10 +681,21 @@ enum err_code store_message_list(struct store *st, int64_t ticket_id, message_li
 				 struct arena *a, struct error *err)
 {
 	struct message_read r = { .many = out, .a = a };
+	enum err_code rc;
+	struct db *db;
+	int qrc;
 
-	return read_children(st, ticket_id,
-			     "SELECT " MESSAGE_COLS " FROM messages WHERE ticket_id = $1 ORDER BY id",
-			     read_message, &r, err);
+	rc = read_children(st, ticket_id,
+			   "SELECT " MESSAGE_COLS " FROM messages WHERE ticket_id = $1 ORDER BY id",
+			   read_message, &r, err);
+	if (rc || !out->n)
+		return rc;
+	if (!(db = store_acquire(st)))
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	if ((qrc = messages_load_attachments(db, ticket_id, out, a)))
+		rc = store_fail(db, qrc, err, "reading attachments");
+	store_release(st, db);
+	return rc;
 }
 
 struct event_read {
