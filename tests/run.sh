@@ -9,9 +9,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 passed=0 failed=0 log=$(mktemp -d)
-pgdir=""
+pgdir="" mailsrv=""
 
-cleanup() { [ -z "$pgdir" ] || sh tests/pg.sh stop "$pgdir"; rm -rf "$log"; }
+cleanup() {
+	[ -z "$pgdir" ] || sh tests/pg.sh stop "$pgdir"
+	[ -z "$mailsrv" ] || sh tests/mailsrv.sh stop "$mailsrv"
+	rm -rf "$log"
+}
 trap cleanup EXIT
 
 # step NAME COMMAND...: runs it, shows its output, adds its "N passed, N failed" line
@@ -48,6 +52,19 @@ fuzz() {
 		return 1
 	fi
 }
+
+# a real Postfix and Dovecot for the mail tests, found through DESKD_TEST_MAIL_*
+# (tests/mailsrv.sh says what they do)
+mailsrv=$(mktemp -d /tmp/deskd-test-mail.XXXXXX)
+if sh tests/mailsrv.sh start "$mailsrv" >"$mailsrv/env"; then
+	while IFS='=' read -r key value; do
+		export "DESKD_TEST_MAIL_$key=$value"
+	done <"$mailsrv/env"
+	export DESKD_TEST_MAIL_DIR=$mailsrv
+else
+	echo "cannot start the mail servers"
+	failed=$((failed + 1))
+fi
 
 for t in tests/unit/test_*.c; do
 	name=$(basename "$t" .c)
