@@ -181,16 +181,19 @@ static json_t *render_mailbox(const struct mailbox *b)
 {
 	json_t *s = json_loads(b->settings, 0, NULL), *o;
 
-	o = json_pack("{sI ss ss sb so so so so sI so so so}", "id", (json_int_t)b->id, "address",
+	o = json_pack("{sI ss ss sb so so sO? sO? sI so so so}", "id", (json_int_t)b->id, "address",
 		      b->address, "name", b->name, "active", b->active, "imap",
 		      render_server(json_object_get(s, "imap")), "smtp",
 		      render_server(json_object_get(s, "smtp")), "fallback_charsets",
-		      json_incref(json_object_get(s, "fallback_charsets")), "auto_ack",
-		      json_incref(json_object_get(s, "auto_ack")), "imap_last_uid",
+		      json_object_get(s, "fallback_charsets"), "auto_ack",
+		      json_object_get(s, "auto_ack"), "imap_last_uid",
 		      (json_int_t)b->imap_last_uid, "polled_at", render_time(b->polled_at),
 		      "poll_error", b->poll_error ? json_string(b->poll_error) : json_null(),
 		      "created_at", render_time(b->created_at));
-	json_object_set(o, "reopen_days", json_object_get(s, "reopen_days"));
+	json_object_set_new(o, "reopen_days",
+			    json_is_integer(json_object_get(s, "reopen_days"))
+				    ? json_incref(json_object_get(s, "reopen_days"))
+				    : json_integer(30));
 	json_decref(s);
 	return o;
 }

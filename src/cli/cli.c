@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "mail/ingest.h"
+#include "mail/poll.h"
 #include "api/api.h"
 #include "core/auth.h"
 #include "jobs/jobs.h"
@@ -113,6 +114,7 @@ static void committed(void *jobs)
 int cli_serve(int argc, char **argv, const struct cli_options *o)
 {
 	struct app app = { 0 };
+	struct mail_poller *poller;
 	struct http_server *http;
 	sigset_t signals;
 	char *err = NULL;
@@ -134,6 +136,7 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 		die("%s", err);
 	app.jobs = jobs_start(app.store);
 	store_on_commit(app.store, committed, app.jobs);
+	poller = mail_poll_start(app.store);
 	http = http_start(o->listen, api_routes, &app, &err);
 	if (!http)
 		die("%s", err);
@@ -143,6 +146,7 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 	live_stop();
 	http_stop(http);
 	store_on_commit(app.store, NULL, NULL);
+	mail_poll_stop(poller);
 	jobs_stop(app.jobs);
 	store_free(app.store);
 	log_info("stopped");

@@ -143,6 +143,8 @@ static void run_due(struct jobs *j)
 				break;
 			if (!strcmp(batch[i].kind, "webhook"))
 				run_webhook(j, &batch[i], &a);
+			else if (!strcmp(batch[i].kind, "email"))
+				jobs_run_email(j->store, &batch[i], &a);
 			else
 				log_error("job %" PRId64 " has unknown kind '%s'", batch[i].id,
 					  batch[i].kind);

@@ -22,4 +22,7 @@ long jobs_backoff_seconds(int attempt);
 
 #define JOBS_MAX_ATTEMPTS 8
 
+/** Runs one email job (jobs/mail_send.c): compose, send by SMTP, record. */
+void jobs_run_email(struct store *st, const struct job *job, struct arena *a);
+
 #endif

@@ -556,6 +556,8 @@ static int read_message(struct db_row *row, void *arg)
 	m->mail_status = col_str(row, 10, r->a);
 	m->mail_error = col_str(row, 11, r->a);
 	m->has_raw = !db_col_null(row, 12);
+	m->attachments = NULL;
+	m->n_attachments = 0;
 	return 0;
 }
 

@@ -58,6 +58,17 @@ ROUTES = [
     ("POST", "/api/v1/views", AGENT, lambda: {"name": unique("view"),
                                               "filters": {"status": "open"}}),
     ("DELETE", "/api/v1/views/{view}", AGENT, None),
+    ("POST", "/api/v1/attachments?filename=roles.txt", AGENT, lambda: b"a file"),
+    ("GET", "/api/v1/attachments/{attachment}", AGENT, None),
+    ("GET", "/api/v1/messages/{email}/raw", AGENT, None),
+    ("POST", "/api/v1/mail/inbound", ADMIN, lambda: (
+        "From: Roles <roles-%s@shop.example>\r\nSubject: roles\r\n\r\nhello\r\n"
+        % unique()).encode()),
+    ("GET", "/api/v1/mailboxes", ADMIN, None),
+    ("POST", "/api/v1/mailboxes", ADMIN, lambda: {"address": unique("box") + "@shop.example"}),
+    ("GET", "/api/v1/mailboxes/{mailbox}", ADMIN, None),
+    ("PATCH", "/api/v1/mailboxes/{mailbox}", ADMIN, lambda: {"name": unique("renamed")}),
+    ("DELETE", "/api/v1/mailboxes/{mailbox}", ADMIN, None),
     ("GET", "/", PUBLIC, None),
     ("GET", "/static/*", PUBLIC, None),
 ]
@@ -84,8 +95,18 @@ class RolesTest(E2ETestCase):
                 token=cls.admin).body["macro"]
         v = req("POST", "/api/v1/views", {"name": "roles", "filters": {}},
                 token=cls.agent).body["view"]
+        f = req("POST", "/api/v1/attachments?filename=roles.txt", raw=b"shared file",
+                token=cls.agent).body["attachment"]
+        req("POST", "/api/v1/tickets/%d/messages" % t["id"],
+            {"body": "with a file", "kind": "note", "attachment_ids": [f["id"]]}, token=cls.agent)
+        mail = req("POST", "/api/v1/mail/inbound", token=cls.admin,
+                   raw=b"From: Roles <roles-mail@shop.example>\r\nSubject: roles mail\r\n"
+                       b"Message-ID: <roles-setup@shop.example>\r\n\r\nhello\r\n").body
+        box = req("POST", "/api/v1/mailboxes", {"address": "roles-box@shop.example"},
+                  token=cls.admin).body["mailbox"]
         cls.fill = {"ticket": t["id"], "customer": t["customer_id"], "user": cls.agent_id,
-                    "token": tok["id"], "webhook": w["id"], "macro": m["id"], "view": v["id"]}
+                    "token": tok["id"], "webhook": w["id"], "macro": m["id"], "view": v["id"],
+                    "attachment": f["id"], "email": mail["message_id"], "mailbox": box["id"]}
 
     def path(self, template):
         return re.sub(r"\{(\w+)\}", lambda m: str(self.fill[m.group(1)]), template)
@@ -94,6 +115,8 @@ class RolesTest(E2ETestCase):
         payload = body() if body else None
         if method in ("POST", "PATCH") and payload is None:
             payload = {}
+        if isinstance(payload, bytes):  # a file or an email, sent as it is
+            return self.req(method, self.path(template), raw=payload, **kw)
         return self.req(method, self.path(template), payload, **kw)
 
     def test_no_credentials_is_401(self):
@@ -124,7 +147,8 @@ class RolesTest(E2ETestCase):
     def admin_state(self):
         get = lambda path, key: self.as_admin("GET", path).body[key]
         return {"users": get("/api/v1/users", "users"), "tokens": get("/api/v1/tokens", "tokens"),
-                "webhooks": get("/api/v1/webhooks", "webhooks")}
+                "webhooks": get("/api/v1/webhooks", "webhooks"),
+                "mailboxes": get("/api/v1/mailboxes", "mailboxes")}
 
     def test_agent_on_admin_routes_is_403(self):
         before = self.admin_state()

@@ -1,0 +1,93 @@
+/*
+ * mail_send.c - the email job: one queued reply composed and sent by SMTP
+ * through its ticket's mailbox, and the outcome recorded.
+ */
+#include "jobs/jobs.h"
+#include "mail/poll.h"
+#include "mail/smtp.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* "Re: <subject> [#1042]": the tag threads the answer even when headers are lost. */
+static const char *reply_subject(const struct ticket *t, struct arena *a)
+{
+	char tag[32];
+
+	snprintf(tag, sizeof(tag), "[#%" PRId64 "]", t->id + TICKET_NUMBER_OFFSET);
+	return arena_printf(a, "%s%s%s%s", strncasecmp(t->subject, "re:", 3) ? "Re: " : "",
+			    t->subject, strstr(t->subject, tag) ? "" : " ", strstr(t->subject, tag) ? "" : tag);
+}
+
+void jobs_run_email(struct store *st, const struct job *job, struct arena *a)
+{
+	struct mail_job mj;
+	struct mail_server server;
+	struct error err;
+	const char **rcpts;
+	char *data;
+	size_t len;
+	int permanent = 0, n = 0;
+	int64_t retry_at = 0;
+	enum err_code rc;
+
+	if (store_mail_job_load(st, job->ref_id, &mj, a, &err)) {
+		log_error("email job %" PRId64 ": %s", job->id, err.message);
+		store_mail_job_result(st, job->id, job->ref_id, 0, err.message, 0, &err);
+		return;
+	}
+	if (!mj.mailbox.id || !mail_server_from_settings(mj.mailbox.settings, "smtp", &server, NULL, a)) {
+		store_mail_job_result(st, job->id, job->ref_id, 0,
+				      "no mailbox with SMTP settings to send from", 0, &err);
+		return;
+	}
+	if (!mj.to_email) {
+		store_mail_job_result(st, job->id, job->ref_id, 0, "the customer has no email address",
+				      0, &err);
+		return;
+	}
+	struct mail_out_attachment *files =
+		arena_alloc(a, (size_t)(mj.msg.n_attachments + 1) * sizeof(*files));
+	for (int i = 0; i < mj.msg.n_attachments; i++)
+		files[i] = (struct mail_out_attachment){ mj.msg.attachments[i].filename,
+							 mj.msg.attachments[i].content_type,
+							 mj.attachment_data[i],
+							 (size_t)mj.msg.attachments[i].size };
+	struct mail_out out = {
+		.from_name = mj.mailbox.name,
+		.from_email = mj.mailbox.address,
+		.to_name = mj.to_name,
+		.to_email = mj.to_email,
+		.cc = mj.cc,
+		.n_cc = mj.n_cc,
+		.subject = reply_subject(&mj.ticket, a),
+		.message_id = mj.msg.mail_id,
+		.in_reply_to = mj.in_reply_to,
+		.references = mj.references,
+		.n_references = mj.n_references,
+		.text = mj.msg.body,
+		.html = mj.msg.html,
+		.attachments = files,
+		.n_attachments = mj.msg.n_attachments,
+		.date_us = mj.msg.created_at,
+		.auto_reply = !strcmp(mj.msg.author_type, "system"),
+	};
+	data = mail_compose(&out, &len, a);
+	rcpts = arena_alloc(a, (size_t)(mj.n_cc + 2) * sizeof(*rcpts));
+	rcpts[n++] = mj.to_email;
+	for (int i = 0; i < mj.n_cc; i++)
+		rcpts[n++] = mj.cc[i];
+	rc = mail_smtp_send(&server, mj.mailbox.address, rcpts, n, data, len, &permanent, &err);
+	if (rc && !permanent && job->attempts + 1 < JOBS_MAX_ATTEMPTS)
+		retry_at = time_now_us() + jobs_backoff_seconds(job->attempts + 1) * 1000000;
+	if (rc)
+		log_info("email for message %" PRId64 " not sent (%s): %s", job->ref_id,
+			 retry_at ? "will retry" : "gave up", err.message);
+	if (store_mail_job_result(st, job->id, job->ref_id, rc == E_OK, rc ? err.message : NULL,
+				  retry_at, &err))
+		log_error("recording email %" PRId64 ": %s", job->ref_id, err.message);
+}

@@ -1,0 +1,237 @@
+/*
+ * poll.c - polls the IMAP folder of every mailbox that has one (see poll.h).
+ */
+#include "mail/poll.h"
+#include "mail/imap.h"
+#include "mail/ingest.h"
+#include "util/log.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* UIDs taken per mailbox per round: a large backlog drains over several rounds. */
+#define POLL_BATCH 200
+
+struct mail_poller {
+	struct store *store;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stopping, seconds;
+};
+
+/* The SMTP or IMAP settings of a mailbox; the password is unsealed into the arena. */
+int mail_server_from_settings(const char *settings, const char *which, struct mail_server *out,
+			      const char **folder, struct arena *a)
+{
+	json_t *s = json_loads(settings ? settings : "{}", 0, NULL);
+	json_t *v = json_object_get(s, which);
+	const char *sealed = json_string_value(json_object_get(v, "password_sealed"));
+	const char *user = json_string_value(json_object_get(v, "user"));
+	const char *box = json_string_value(json_object_get(v, "folder"));
+	int ok = json_is_object(v) && json_is_string(json_object_get(v, "host"));
+
+	memset(out, 0, sizeof(*out));
+	if (ok) {
+		out->host = arena_strdup(a, json_string_value(json_object_get(v, "host")));
+		out->port = (int)json_integer_value(json_object_get(v, "port"));
+		out->security =
+			arena_strdup(a, json_string_value(json_object_get(v, "security"))
+						? json_string_value(json_object_get(v, "security"))
+						: "tls");
+		out->user = user ? arena_strdup(a, user) : NULL;
+		out->tls_verify = !json_is_false(json_object_get(v, "tls_verify"));
+		if (folder)
+			*folder = arena_strdup(a, box ? box : "INBOX");
+		if (sealed) {
+			char *p = mail_unseal(sealed);
+
+			out->password = p ? arena_strdup(a, p) : NULL;
+			if (p)
+				sodium_memzero(p, strlen(p));
+			free(p);
+			ok = p != NULL;
+		}
+	}
+	json_decref(s);
+	return ok;
+}
+
+struct poll_one {
+	struct mail_poller *p;
+	struct mailbox box;
+	pthread_t thread;
+};
+
+static int stopping(struct mail_poller *p)
+{
+	int s;
+
+	pthread_mutex_lock(&p->lock);
+	s = p->stopping;
+	pthread_mutex_unlock(&p->lock);
+	return s;
+}
+
+/* One round for one mailbox; returns the error text to record (NULL: none). */
+static const char *poll_mailbox(struct poll_one *o, int64_t *validity, int64_t *last,
+				struct arena *a)
+{
+	struct mail_server server;
+	const char *folder = NULL, *problem = NULL;
+	struct error err;
+	struct imap *c;
+	int64_t uidvalidity, uidnext, *uids;
+	int n;
+
+	if (!mail_server_from_settings(o->box.settings, "imap", &server, &folder, a))
+		return "the IMAP settings are incomplete or the password does not unseal";
+	if (!(c = imap_open(&server, folder, &err)))
+		return arena_strdup(a, err.message);
+	if (imap_status(c, &uidvalidity, &uidnext, &err)) {
+		problem = arena_strdup(a, err.message);
+		goto out;
+	}
+	if (*validity != uidvalidity) {
+		if (*validity)
+			log_info("mailbox %s: UIDVALIDITY changed, reading the folder again",
+				 o->box.address);
+		*validity = uidvalidity;
+		*last = 0;
+	}
+	if (uidnext && uidnext <= *last + 1)
+		goto out;
+	if (imap_uids_from(c, *last + 1, POLL_BATCH, &uids, &n, a, &err)) {
+		problem = arena_strdup(a, err.message);
+		goto out;
+	}
+	for (int i = 0; i < n && !stopping(o->p); i++) {
+		struct mail_result res;
+		enum err_code rc;
+		char *data;
+		size_t len;
+
+		if (imap_fetch(c, uids[i], &data, &len, a, &err)) {
+			problem = arena_strdup(a, err.message);
+			break;
+		}
+		rc = mail_ingest(o->p->store, data, len, o->box.address, &res, &err);
+		if (rc && rc != E_INVALID && rc != E_TOO_LARGE) {
+			problem = arena_strdup(a, err.message); /* not stored: next round again */
+			break;
+		}
+		if (rc) /* it will never be an email deskd can store: leave it read in the folder */
+			log_error("mailbox %s: UID %" PRId64 " refused: %s", o->box.address,
+				  uids[i], err.message);
+		if (imap_mark_seen(c, uids[i], &err))
+			log_error("mailbox %s: cannot mark UID %" PRId64 " seen: %s",
+				  o->box.address, uids[i], err.message);
+		*last = uids[i];
+	}
+out:
+	imap_close(c);
+	return problem;
+}
+
+static void *poll_thread(void *arg)
+{
+	struct poll_one *o = arg;
+	struct arena a;
+	struct error err;
+	int64_t validity = o->box.imap_uidvalidity, last = o->box.imap_last_uid;
+	const char *problem;
+
+	arena_init(&a);
+	problem = poll_mailbox(o, &validity, &last, &a);
+	if (problem)
+		log_error("mailbox %s: %s", o->box.address, problem);
+	if (store_mailbox_polled(o->p->store, o->box.id, validity, last, problem, &err))
+		log_error("mailbox %s: recording the poll: %s", o->box.address, err.message);
+	arena_release(&a);
+	return NULL;
+}
+
+static void poll_round(struct mail_poller *p)
+{
+	mailbox_list boxes = {0};
+	struct poll_one *ones;
+	struct arena a;
+	struct error err;
+	int n = 0;
+
+	arena_init(&a);
+	if (store_mailbox_list(p->store, &boxes, &a, &err)) {
+		log_error("listing mailboxes: %s", err.message);
+		arena_release(&a);
+		return;
+	}
+	ones = arena_alloc(&a, (size_t)(boxes.n + 1) * sizeof(*ones));
+	for (int i = 0; i < boxes.n; i++) {
+		json_t *s = json_loads(boxes.items[i].settings, 0, NULL);
+		int has_imap = json_is_object(json_object_get(s, "imap"));
+
+		json_decref(s);
+		if (!boxes.items[i].active || !has_imap)
+			continue;
+		ones[n] = (struct poll_one){.p = p, .box = boxes.items[i]};
+		if (pthread_create(&ones[n].thread, NULL, poll_thread, &ones[n]))
+			log_error("cannot start polling %s", boxes.items[i].address);
+		else
+			n++;
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(ones[i].thread, NULL);
+	arena_release(&a);
+}
+
+static void *poller_main(void *arg)
+{
+	struct mail_poller *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stopping) {
+		struct timespec ts;
+
+		pthread_mutex_unlock(&p->lock);
+		poll_round(p);
+		pthread_mutex_lock(&p->lock);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += p->seconds;
+		while (!p->stopping && pthread_cond_timedwait(&p->cond, &p->lock, &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+struct mail_poller *mail_poll_start(struct store *st)
+{
+	struct mail_poller *p = xcalloc(1, sizeof(*p));
+	const char *s = getenv("DESKD_MAIL_POLL_SECONDS");
+
+	p->store = st;
+	p->seconds = s && atoi(s) > 0 ? atoi(s) : 60;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (pthread_create(&p->thread, NULL, poller_main, p))
+		die("cannot start the mail poller");
+	return p;
+}
+
+void mail_poll_stop(struct mail_poller *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stopping = 1;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
