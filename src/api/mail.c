@@ -293,7 +293,7 @@ static enum err_code read_settings(struct req *r, const char *old_text, const ch
 		json_t *tpl = json_object_get(v, "templates"), *t;
 
 		if (!json_is_object(v) || !json_is_boolean(json_object_get(v, "enabled")) ||
-		    (tpl && !json_is_object(tpl)) || json_object_size(v) > 2 + !tpl)
+		    (tpl && !json_is_object(tpl)) || json_object_size(v) > 1 + (tpl != NULL))
 			rc = error_set(&r->err, E_INVALID,
 				       "auto_ack must be {\"enabled\": bool, \"templates\": {lang: text}}");
 		json_object_foreach(tpl, key, t)
