@@ -622,20 +622,23 @@ static int thread_by_subject(struct db *db, const char *subject, const char *sen
 	return qrc;
 }
 
-/* Replaces {{ticket.id}}, {{ticket.subject}}, {{customer.name}} and {{customer.first_name}}. */
+/* Replaces {{ticket.id}}, {{ticket.number}}, {{ticket.subject}}, {{customer.name}} and
+ * {{customer.first_name}}. */
 static char *fill_template(const char *tpl, const struct ticket *t, const char *name,
 			   struct arena *a)
 {
 	struct buf b;
-	char id[24], *out;
+	char id[24], number[24], *out;
 	const char *first_end = name + strcspn(name, " ");
 
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
+	snprintf(number, sizeof(number), "%lld", (long long)(t->id + TICKET_NUMBER_OFFSET));
 	const struct {
 		const char *key, *value;
 		size_t len;
 	} vars[] = {
 		{ "{{ticket.id}}", id, strlen(id) },
+		{ "{{ticket.number}}", number, strlen(number) },
 		{ "{{ticket.subject}}", t->subject, strlen(t->subject) },
 		{ "{{customer.name}}", name, strlen(name) },
 		{ "{{customer.first_name}}", name, (size_t)(first_end - name) },
