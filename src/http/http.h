@@ -47,7 +47,8 @@ struct req {
 
 	struct buf body;
 	int body_too_large;
-	enum err_code route_rc; /* routing is done when the headers arrive */
+	enum err_code admit_rc; /* routing and authentication, done when the headers arrive */
+	const char *allow; /* the methods the path's routes take, for a 405 */
 	json_t *json; /* the parsed body, when the route takes one */
 
 	struct user user; /* the caller, once authenticated */

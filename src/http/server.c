@@ -218,6 +218,10 @@ static void reply_error(struct req *r)
 
 	if (r->err.position >= 0)
 		json_object_set_new(e, "position", json_integer(r->err.position));
+	if (r->err.code == E_UNAUTHORIZED)
+		http_header(r, "WWW-Authenticate", "Bearer realm=\"deskd\"");
+	if (r->err.code == E_METHOD && r->allow)
+		http_header(r, "Allow", r->allow);
 	http_reply_json(r, error_http_status(r->err.code), json_pack("{so}", "error", e));
 }
 
@@ -264,6 +268,8 @@ static enum err_code route(struct http_server *s, struct req *r)
 		if (!match(s->routes[i].pattern, r->path, r->ids, &r->rest))
 			continue;
 		path_matched = 1;
+		r->allow = r->allow ? arena_printf(&r->arena, "%s, %s", r->allow, s->routes[i].method)
+				    : s->routes[i].method;
 		if (!strcmp(s->routes[i].method, r->method) ||
 		    (!strcmp(r->method, "HEAD") && !strcmp(s->routes[i].method, "GET"))) {
 			r->route = &s->routes[i];
@@ -311,21 +317,35 @@ static enum err_code parse_body(struct req *r)
 	return http_parse_body(r->body.p ? r->body.p : "", r->body.len, &r->json, &r->err);
 }
 
-static enum err_code handle(struct req *r)
+/*
+ * What the headers decide: the route, the caller and their role. It runs
+ * before any of the body is read, so a caller who may not use a route cannot
+ * make deskd hold its body (up to HTTP_RAW_MAX) in memory.
+ */
+static enum err_code admit(struct http_server *s, struct req *r)
 {
 	enum err_code rc;
 
-	if ((rc = r->route_rc))
+	if ((rc = route(s, r)))
 		return rc;
-	if (r->body_too_large)
-		return error_set(&r->err, E_TOO_LARGE, "the body is larger than %d bytes",
-				 r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX);
 	if (r->route->access != ACCESS_PUBLIC) {
 		if ((rc = http_authenticate(r)))
 			return rc;
 		if (r->route->access == ACCESS_ADMIN && strcmp(r->user.role, "admin"))
 			return error_set(&r->err, E_FORBIDDEN, "this needs the admin role");
 	}
+	return E_OK;
+}
+
+static enum err_code handle(struct req *r)
+{
+	enum err_code rc;
+
+	if ((rc = r->admit_rc))
+		return rc;
+	if (r->body_too_large)
+		return error_set(&r->err, E_TOO_LARGE, "the body is larger than %d bytes",
+				 r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX);
 	if ((rc = parse_body(r)))
 		return rc;
 	return r->route->fn(r);
@@ -386,14 +406,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->started_us = time_mono_us();
 		r->route_index = MAX_ROUTES;
 		r->err.position = -1;
-		r->route_rc = route(s, r);
-		max = !r->route_rc && r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX;
+		r->admit_rc = admit(s, r);
+		max = !r->admit_rc && r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX;
 		buf_init(&r->body, max);
 		*state = r;
 		if (len && strtoull(len, NULL, 10) > max)
 			r->body_too_large = 1;
-		else
+		else if (!r->admit_rc)
 			return MHD_YES;
+		/* refused on its headers: answer now, without reading the body */
 	}
 	if (*size) {
 		buf_add(&r->body, data, *size);

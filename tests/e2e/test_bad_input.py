@@ -238,6 +238,22 @@ class BadInputTest(E2ETestCase):
         status, data = self.server.raw_request(head, [b'{"name": "' + b"a" * 1000], timeout=10)
         self.assertEqual(status, 413, data[:300])
 
+    def test_refused_callers_are_answered_before_their_body(self):
+        """A caller who may not use a route cannot make deskd hold a 30 MiB
+        upload: the 401 or 403 comes on the headers, the body is never read."""
+        for who, expect in ((None, 401), (self.agent, 403)):
+            with self.subTest(caller="agent" if who else "nobody"):
+                path = "/api/v1/mail/inbound" if who else "/api/v1/attachments?filename=a"
+                head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+                        "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n"
+                        "Connection: close\r\n\r\n"
+                        % (path, "Authorization: Bearer %s\r\n" % who if who else "",
+                           30 * MiB)).encode()
+                status, data = self.server.raw_request(head, [b"x" * 1000], timeout=10)
+                self.assertEqual(status, expect, data[:300])
+                if expect == 401:
+                    self.assertIn(b"WWW-Authenticate: Bearer", data)
+
     def test_wrong_content_type_is_415(self):
         for method, path, token, _ in self.endpoints:
             body = json.dumps(self.valid.get(path, {"name": "x"})).encode()
@@ -346,6 +362,9 @@ class BadInputTest(E2ETestCase):
             with self.subTest(method=method, path=path):
                 r = self.req(method, path, {} if method != "DELETE" else None, token=self.agent)
                 self.expect_error(r, 405, "method_not_allowed")
+                allowed = {"/healthz": "GET", "/api/v1/tickets": "GET, POST"}.get(
+                    path, "GET, PATCH")
+                self.assertEqual(r.headers.get("Allow"), allowed, "a 405 says what is allowed")
         self.expect(self.as_agent("GET", "/api/v1/tickets/%d" % self.ticket), 200,
                     "the refused DELETE must not remove the ticket")
 
