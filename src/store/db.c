@@ -122,17 +122,22 @@ void stmt_cache_put(struct stmt_cache *c, const char *sql, void *stmt)
 	c->count++;
 }
 
-void stmt_cache_clear(struct stmt_cache *c, void (*fn)(void *stmt, void *arg), void *arg)
+void stmt_cache_drop(struct stmt_cache *c, int (*fn)(void *stmt, void *arg), void *arg)
 {
 	for (int i = 0; i < STMT_CACHE_BUCKETS; i++) {
-		while (c->buckets[i]) {
-			struct stmt_cache_entry *e = c->buckets[i];
+		struct stmt_cache_entry **link = &c->buckets[i];
 
-			c->buckets[i] = e->next;
-			fn(e->stmt, arg);
+		while (*link) {
+			struct stmt_cache_entry *e = *link;
+
+			if (!fn(e->stmt, arg)) {
+				link = &e->next;
+				continue;
+			}
+			*link = e->next;
 			free(e->sql);
 			free(e);
+			c->count--;
 		}
 	}
-	c->count = 0;
 }

@@ -44,6 +44,8 @@ struct stmt_cache_entry {
 };
 
 #define STMT_CACHE_BUCKETS 128
+/* statements kept per connection; past this the idle ones are dropped */
+#define STMT_CACHE_MAX 256
 
 struct stmt_cache {
 	struct stmt_cache_entry *buckets[STMT_CACHE_BUCKETS];
@@ -52,7 +54,7 @@ struct stmt_cache {
 
 void *stmt_cache_get(struct stmt_cache *c, const char *sql);
 void stmt_cache_put(struct stmt_cache *c, const char *sql, void *stmt);
-/** Calls fn on each cached statement and empties the cache. */
-void stmt_cache_clear(struct stmt_cache *c, void (*fn)(void *stmt, void *arg), void *arg);
+/** Calls fn on each cached statement and forgets those for which it returns 1 (it freed them). */
+void stmt_cache_drop(struct stmt_cache *c, int (*fn)(void *stmt, void *arg), void *arg);
 
 #endif

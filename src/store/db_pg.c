@@ -31,17 +31,18 @@ static int fail(struct db_pg *p, PGresult *res)
 	return state && !strncmp(state, "23", 2) ? DB_CONSTRAINT : DB_ERR;
 }
 
-static void free_name(void *stmt, void *arg)
+static int free_name(void *stmt, void *arg)
 {
 	(void)arg;
 	free(stmt);
+	return 1;
 }
 
 static void p_close(struct db *db)
 {
 	struct db_pg *p = (struct db_pg *)db;
 
-	stmt_cache_clear(&p->cache, free_name, NULL);
+	stmt_cache_drop(&p->cache, free_name, NULL);
 	PQfinish(p->conn);
 	free(p);
 }
@@ -56,6 +57,13 @@ static const char *prepare(struct db_pg *p, const char *sql, const struct db_arg
 		return name;
 	if (nargs > 64)
 		BUG("too many parameters");
+	/* the inbox list has many shapes: keep the cache bounded (results are already read) */
+	if (p->cache.count >= STMT_CACHE_MAX) {
+		res = PQexec(p->conn, "DEALLOCATE ALL");
+		if (PQresultStatus(res) == PGRES_COMMAND_OK)
+			stmt_cache_drop(&p->cache, free_name, NULL);
+		PQclear(res);
+	}
 	for (int i = 0; i < nargs; i++)
 		types[i] = args[i].type == DB_INT    ? INT8OID
 			   : args[i].type == DB_TEXT ? TEXTOID

@@ -21,17 +21,24 @@ static int fail(struct db_sqlite *s, int rc)
 	return (rc & 0xff) == SQLITE_CONSTRAINT ? DB_CONSTRAINT : DB_ERR;
 }
 
-static void finalize(void *stmt, void *arg)
+static int finalize(void *stmt, void *arg)
 {
 	(void)arg;
 	sqlite3_finalize(stmt);
+	return 1;
+}
+
+/* A statement a caller is still stepping (a query inside a row callback) stays. */
+static int finalize_idle(void *stmt, void *arg)
+{
+	return sqlite3_stmt_busy(stmt) ? 0 : finalize(stmt, arg);
 }
 
 static void s_close(struct db *db)
 {
 	struct db_sqlite *s = (struct db_sqlite *)db;
 
-	stmt_cache_clear(&s->cache, finalize, NULL);
+	stmt_cache_drop(&s->cache, finalize, NULL);
 	sqlite3_close(s->h);
 	free(s);
 }
@@ -61,6 +68,9 @@ static sqlite3_stmt *prepare(struct db_sqlite *s, const char *sql)
 		return st;
 	if (sqlite3_prepare_v3(s->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
 		return NULL;
+	/* the inbox list has many shapes: keep the cache bounded */
+	if (s->cache.count >= STMT_CACHE_MAX)
+		stmt_cache_drop(&s->cache, finalize_idle, NULL);
 	stmt_cache_put(&s->cache, sql, st);
 	return st;
 }

@@ -311,6 +311,18 @@ class TicketListTest(E2ETestCase):
                                                  ("open", "pending", "on-hold")))
         self.assertEqual(len(got), 3)
 
+    def test_many_list_shapes(self):
+        """Every status set with every sort: more statement shapes than a
+        connection keeps prepared, so old ones are dropped and made again;
+        each answer must still be exactly right."""
+        statuses = ["new", "open", "pending", "on-hold", "solved", "closed"]
+        for mask in range(1, 64):
+            chosen = [s for i, s in enumerate(statuses) if mask & (1 << i)]
+            want = self.expected(lambda t: t["status"] in chosen)
+            for sort in ("id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"):
+                got = self.ids("status=%s&sort=%s" % (urlquote(",".join(chosen)), sort))
+                self.assertEqual(set(got), want, (chosen, sort))
+
     def test_filter_assignee(self):
         self.assertEqual(set(self.ids("assignee=%d" % self.agent_id)),
                          self.expected(lambda t: t["assignee_id"] == self.agent_id))
