@@ -48,6 +48,11 @@ build/test_%: tests/unit/test_%.c $(LIB_SRC) $(GEN)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) $(SAN_FLAGS) \
 		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
 
+# the in-process email ingestion bench (bench/mail.sh): optimised, no sanitizers
+build/bench_mail_ingest: bench/mail_ingest.c $(LIB_SRC) $(GEN)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) -O2 -g \
+		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
+
 build/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(GEN)
 	clang -std=c17 -D_GNU_SOURCE -Isrc -pthread $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
@@ -71,6 +76,7 @@ test: test-deps
 bench: deps
 	$(MAKE) build/deskd
 	sh bench/run.sh
+	sh bench/mail.sh
 
 clean:
 	rm -rf build
