@@ -732,6 +732,22 @@ static enum err_code record_bounce(struct db *db, const struct mail_message *m,
 				  err);
 }
 
+/*
+ * mail_ids also holds the ids of inbound email: a report naming one of those
+ * is not about mail deskd sent, so ref is cleared and it becomes a ticket.
+ */
+static int sent_by_us(struct db *db, struct mail_ref *ref)
+{
+	struct db_arg args[] = { DB_I(ref->message_id) };
+	int64_t found = 0;
+	int qrc = db_query(db, "SELECT id FROM messages WHERE id = $1 AND direction = 'outbound'",
+			   args, 1, row_int, &found);
+
+	if (!found)
+		ref->ticket_id = ref->message_id = 0;
+	return qrc;
+}
+
 static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 {
 	struct ingest *g = arg;
@@ -759,7 +775,8 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 		return E_OK;
 	}
 	if (m->bounce && m->bounced_message_id) {
-		if ((qrc = find_mail_id(db, m->bounced_message_id, &ref)))
+		if ((qrc = find_mail_id(db, m->bounced_message_id, &ref)) ||
+		    (ref.message_id && (qrc = sent_by_us(db, &ref))))
 			return store_fail(db, qrc, err, "looking up bounced message");
 		if (ref.ticket_id && ref.message_id)
 			return record_bounce(db, m, &ref, key, out, err);
