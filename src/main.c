@@ -64,7 +64,9 @@ int main(int argc, char **argv)
 			}
 		}
 		auth_init();
-		curl_global_init(CURL_GLOBAL_DEFAULT);
+		/* TLS set-up costs milliseconds: only for the commands that use the network */
+		if (!strcmp(argv[1], "serve"))
+			curl_global_init(CURL_GLOBAL_DEFAULT);
 		if (cli_parse(argc - 1, argv + 1, &o))
 			return 2;
 		return commands[i].fn(o.argc, o.argv, &o);

@@ -41,7 +41,7 @@ static size_t keep_reply(char *p, size_t size, size_t n, void *arg)
 
 static int via_url(const char *url, const char *token, const char *mailbox, const struct buf *in)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = (curl_global_init(CURL_GLOBAL_DEFAULT), curl_easy_init());
 	char *full, *esc = mailbox ? curl_easy_escape(c, mailbox, 0) : NULL;
 	struct curl_slist *h = NULL;
 	struct buf reply;
@@ -120,7 +120,7 @@ int cli_mailgate(int argc, char **argv, const struct cli_options *o)
 		buf_release(&in);
 		return ret;
 	}
-	st = store_open(o->db, &msg);
+	st = store_open_brief(o->db, &msg);
 	if (!st) {
 		fprintf(stderr, "deskd mailgate: %s\n", msg);
 		free(msg);

@@ -6,6 +6,7 @@
 #include "mail/parse.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,9 +131,15 @@ enum err_code mail_ingest(struct store *st, const char *raw, size_t len, const c
 		conf = json_loads(box->settings, 0, NULL);
 
 	json_t *days = json_object_get(conf, "reopen_days");
+	char raw_sha[65];
+	unsigned char hash[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(hash, (const unsigned char *)raw, len);
+	sodium_bin2hex(raw_sha, sizeof(raw_sha), hash, sizeof(hash));
 	struct mail_in in = {
 		.raw = raw,
 		.raw_len = len,
+		.raw_sha256 = raw_sha,
 		.m = &m,
 		.mailbox_id = box ? box->id : 0,
 		.reopen_window_us = (json_is_integer(days) ? json_integer_value(days) : 30) * DAY_US,

@@ -191,6 +191,8 @@ struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->h, 10000);
+	/* checkpoints are the store's business (store.c), not every closing connection's */
+	sqlite3_db_config(s->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (sqlite3_exec(s->h, setup, NULL, NULL, NULL) != SQLITE_OK) {
 		if (asprintf(err, "cannot set up sqlite database '%s': %s", path,
 			     sqlite3_errmsg(s->h)) < 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct migration {
 	int version;
@@ -45,6 +46,7 @@ struct store {
 	pthread_cond_t queue_cond, stop_cond;
 	struct write_req *queue, **queue_tail;
 	int stopping, writer_running;
+	int brief; /* store_open_brief: no checkpointer; closing leaves the WAL to the server */
 
 	void (*on_commit)(void *arg);
 	void *on_commit_arg;
@@ -433,7 +435,7 @@ fail:
 	return -1;
 }
 
-struct store *store_open(const char *url, char **err)
+static struct store *open_store(const char *url, int brief, char **err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	struct db *db = db_open(url, 1, err);
@@ -450,13 +452,14 @@ struct store *store_open(const char *url, char **err)
 	pthread_cond_init(&st->queue_cond, NULL);
 	pthread_cond_init(&st->stop_cond, NULL);
 	st->queue_tail = &st->queue;
+	st->brief = brief;
 	if (st->backend == DB_SQLITE) {
 		st->writer = db;
-		st->checkpointer = db_open(url, 0, err);
-		if (!st->checkpointer)
+		st->checkpointer = brief ? NULL : db_open(url, 0, err);
+		if (!brief && !st->checkpointer)
 			die("%s", *err);
 		if (pthread_create(&st->writer_thread, NULL, writer_main, st) ||
-		    pthread_create(&st->checkpoint_thread, NULL, checkpoint_main, st))
+		    (!brief && pthread_create(&st->checkpoint_thread, NULL, checkpoint_main, st)))
 			die("cannot start the writer threads");
 		st->writer_running = 1;
 	} else {
@@ -464,6 +467,29 @@ struct store *store_open(const char *url, char **err)
 		st->n_open = 1;
 	}
 	return st;
+}
+
+struct store *store_open(const char *url, char **err)
+{
+	return open_store(url, 0, err);
+}
+
+struct store *store_open_brief(const char *url, char **err)
+{
+	return open_store(url, 1, err);
+}
+
+/* A brief store's WAL above this is checkpointed when it closes (no server may be running). */
+#define BRIEF_WAL_MAX ((off_t)16 << 20)
+
+/* The size of the SQLite WAL file of `url`, 0 if none. */
+static off_t wal_size(const char *url)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s-wal", url + strlen("sqlite:"));
+	return stat(path, &sb) ? 0 : sb.st_size;
 }
 
 void store_free(struct store *st)
@@ -477,9 +503,14 @@ void store_free(struct store *st)
 		pthread_cond_signal(&st->stop_cond);
 		pthread_mutex_unlock(&st->lock);
 		pthread_join(st->writer_thread, NULL);
-		pthread_join(st->checkpoint_thread, NULL);
-		db_close(st->checkpointer);
-		db_exec(st->writer, "PRAGMA wal_checkpoint(TRUNCATE)");
+		if (!st->brief) {
+			pthread_join(st->checkpoint_thread, NULL);
+			db_close(st->checkpointer);
+			db_exec(st->writer, "PRAGMA wal_checkpoint(TRUNCATE)");
+		} else if (wal_size(st->url) > BRIEF_WAL_MAX) {
+			/* no server is moving the WAL into the database: do some of it */
+			db_exec(st->writer, "PRAGMA wal_checkpoint(PASSIVE)");
+		}
 		db_close(st->writer);
 	}
 	while (st->n_idle)

@@ -135,6 +135,12 @@ typedef STORE_LIST(struct saved_view) view_list;
  * malloc'd message in *err.
  */
 struct store *store_open(const char *url, char **err);
+/**
+ * Like store_open, for one short task in its own process (`deskd mailgate`):
+ * no checkpointer thread, and closing does not move the SQLite WAL into the
+ * database (the server does that) unless the WAL grew past 16 MiB.
+ */
+struct store *store_open_brief(const char *url, char **err);
 void store_free(struct store *st);
 
 /** Called (from the writing thread) after each commit; used to wake the job worker. */
@@ -395,6 +401,7 @@ struct mail_message;
 struct mail_in {
 	const char *raw;
 	size_t raw_len;
+	const char *raw_sha256; /* lower-case hex; hashed by the caller, off the writer */
 	const struct mail_message *m;
 	int64_t mailbox_id;	  /* 0: no mailbox */
 	int64_t reopen_window_us; /* a reply to a ticket solved longer ago starts a new one */

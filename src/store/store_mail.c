@@ -755,7 +755,7 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	const struct mail_message *m = in->m;
 	struct mail_result *out = g->out;
 	struct arena *a = g->a;
-	char raw_sha[65];
+	const char *raw_sha = in->raw_sha256;
 	const char *key, *sender, *body, *old_cc = NULL, *mailbox_address = NULL;
 	int64_t ticket_id = 0, linked = 0, customer_id = 0, message_id = 0;
 	struct mail_ref ref;
@@ -764,7 +764,6 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	int qrc;
 
 	memset(out, 0, sizeof(*out));
-	sha256_hex(in->raw, in->raw_len, raw_sha);
 	key = m->message_id ? m->message_id : arena_printf(a, "sha256:%s", raw_sha);
 	if ((qrc = find_mail_id(db, key, &ref)))
 		return store_fail(db, qrc, err, "looking up Message-ID");
@@ -844,7 +843,7 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	char *cc_text = json_dumps(cc, JSON_COMPACT);
 	json_t *msg_cc = cc_merge(NULL, m, NULL, NULL);
 	char *msg_cc_text = json_array_size(msg_cc) ? json_dumps(msg_cc, JSON_COMPACT) : NULL;
-	struct db_arg m_args[] = { DB_I(message_id), DB_S(m->message_id), DB_T(raw_sha),
+	struct db_arg m_args[] = { DB_I(message_id), DB_S(m->message_id), DB_S(raw_sha),
 				   DB_S(msg_cc_text) };
 	struct db_arg u_args[] = { DB_I(ticket_id), DB_ID(in->mailbox_id), DB_ID(linked),
 				   json_array_size(cc) ? DB_S(cc_text) : DB_NIL };
