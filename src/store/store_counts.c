@@ -24,11 +24,15 @@ static const char *const unsolved[] = { "new", "open", "pending", "on-hold" };
 	"SELECT status, assignee_id, channel, count(*) FROM tickets"                               \
 	" WHERE status IN ($1, $2, $3, $4) GROUP BY status, assignee_id, channel"
 
-/* the rows of the $5 tags on the most unsolved tickets, per status */
+/*
+ * The rows of the $5 tags on the most unsolved tickets, per status. CROSS JOIN
+ * keeps SQLite's join order: from the unsolved tickets to their tags, not
+ * from every tag (10x slower at 200k tickets); PostgreSQL plans it as a join.
+ */
 #define SQL_BY_TAG                                                                                 \
 	"WITH u AS (SELECT g.tag AS tag, t.status AS status, count(*) AS n"                        \
-	" FROM tickets t JOIN ticket_tags g ON g.ticket_id = t.id"                                 \
-	" WHERE t.status IN ($1, $2, $3, $4) GROUP BY g.tag, t.status),"                           \
+	" FROM tickets t CROSS JOIN ticket_tags g WHERE g.ticket_id = t.id"                        \
+	" AND t.status IN ($1, $2, $3, $4) GROUP BY g.tag, t.status),"                             \
 	" top AS (SELECT tag FROM u GROUP BY tag ORDER BY sum(n) DESC, tag LIMIT $5)"              \
 	" SELECT u.tag, u.status, u.n FROM u JOIN top ON top.tag = u.tag"
 
