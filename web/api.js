@@ -55,19 +55,6 @@ export const post = (path, body) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 
-/** Fetches every page of a ticket list, up to maxPages; `more` says it stopped early. */
-export async function allTickets(params, maxPages = 10) {
-	const tickets = [];
-	let cursor = null;
-	for (let page = 0; page < maxPages; page++) {
-		const r = await get('/tickets', { ...params, limit: 100, cursor });
-		tickets.push(...r.tickets);
-		cursor = r.next_cursor;
-		if (!cursor) return { tickets, more: false };
-	}
-	return { tickets, more: true };
-}
-
 // Customers by id, shared by every view; a list shows names without asking twice.
 const customers = new Map();
 

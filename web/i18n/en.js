@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': 'Sort',
 	'inbox.count': { one: '{n} ticket', other: '{n} tickets' },
+	'inbox.shown': '{n} shown, more below',
 	'inbox.empty': 'No tickets here.',
 	'inbox.more': 'Load more',
 	'inbox.select': 'Select ticket #{number}',

@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': '並べ替え',
 	'inbox.count': { other: 'チケット {n} 件' },
+	'inbox.shown': '{n} 件を表示、続きは下に',
 	'inbox.empty': 'チケットはありません。',
 	'inbox.more': 'さらに読み込む',
 	'inbox.select': 'チケット #{number} を選択',

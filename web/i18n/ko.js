@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': '정렬',
 	'inbox.count': { other: '티켓 {n}개' },
+	'inbox.shown': '{n}개 표시, 아래에 더 있음',
 	'inbox.empty': '티켓이 없습니다.',
 	'inbox.more': '더 보기',
 	'inbox.select': '티켓 #{number} 선택',

@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': 'Sırala',
 	'inbox.count': { other: '{n} talep' },
+	'inbox.shown': '{n} gösteriliyor, devamı aşağıda',
 	'inbox.empty': 'Burada talep yok.',
 	'inbox.more': 'Daha fazla yükle',
 	'inbox.select': '#{number} numaralı talebi seç',
