@@ -87,7 +87,9 @@ function value(field, v, app) {
 export function eventLines(ev, app) {
 	const actor = ev.actor_id === null ? t('event.system') : userName(app, ev.actor_id);
 	if (ev.type === 'ticket.created') return [t('event.created', { actor })];
-	return Object.entries(ev.changes || {}).map(([field, [from, to]]) => {
+	// a change is [from, to]; other members (message_id) say which, not what changed
+	const changes = Object.entries(ev.changes || {}).filter(([, v]) => Array.isArray(v) && v.length === 2);
+	return changes.map(([field, [from, to]]) => {
 		const known = ['status', 'priority', 'assignee_id', 'tags', 'subject'].includes(field);
 		return t(known ? 'event.' + field : 'event.other', {
 			actor, field, from: value(field, from, app), to: value(field, to, app),
