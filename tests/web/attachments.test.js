@@ -82,8 +82,8 @@ describe('attachments', () => {
 	test('the picker works from the keyboard, and a removed file is not sent', async () => {
 		await openTicket();
 		const attach = page.getByRole('button', { name: 'Attach files' });
-		await attach.focus();
-		const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+		await page.locator('.conversation .msg').first().waitFor();
+		const [chooser] = await Promise.all([page.waitForEvent('filechooser'), attach.press('Enter')]);
 		await chooser.setFiles([{ name: 'keep.txt', mimeType: 'text/plain', buffer: Buffer.from('keep') },
 			{ name: 'drop.txt', mimeType: 'text/plain', buffer: Buffer.from('drop') }]);
 		for (const n of ['keep.txt', 'drop.txt'])
