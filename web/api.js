@@ -55,17 +55,34 @@ export const post = (path, body) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 
-/** Fetches every page of a ticket list, up to maxPages; `more` says it stopped early. */
-export async function allTickets(params, maxPages = 10) {
-	const tickets = [];
-	let cursor = null;
-	for (let page = 0; page < maxPages; page++) {
-		const r = await get('/tickets', { ...params, limit: 100, cursor });
-		tickets.push(...r.tickets);
-		cursor = r.next_cursor;
-		if (!cursor) return { tickets, more: false };
-	}
-	return { tickets, more: true };
+/** The largest attachment the server takes (docs/API.md, Attachments). */
+export const ATTACHMENT_MAX = 25 * 1024 * 1024;
+
+/**
+ * Uploads one file as an attachment: the raw bytes, its type and its name.
+ * XMLHttpRequest rather than fetch, for upload progress: onProgress(0..1).
+ * Returns {done, abort}; done resolves to the attachment object.
+ */
+export function upload(file, onProgress) {
+	const xhr = new XMLHttpRequest();
+	const done = new Promise((resolve, reject) => {
+		xhr.open('POST', '/api/v1/attachments' + query({ filename: file.name }));
+		xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+		if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
+		xhr.responseType = 'json';
+		xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+		xhr.onload = () => {
+			const data = xhr.response;
+			if (xhr.status === 201 && data?.attachment) return resolve(data.attachment);
+			const e = data?.error || {};
+			if (xhr.status === 401) unauthorized();
+			reject(new ApiError(xhr.status, e.code || 'http_' + xhr.status, e.message || xhr.statusText));
+		};
+		xhr.onerror = () => reject(new ApiError(0, 'network', 'network error'));
+		xhr.onabort = () => reject(new ApiError(0, 'aborted', 'aborted'));
+		xhr.send(file);
+	});
+	return { done, abort: () => xhr.abort() };
 }
 
 // Customers by id, shared by every view; a list shows names without asking twice.

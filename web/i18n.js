@@ -6,7 +6,7 @@ export const LANGUAGES = { en: 'English', ko: '한국어', ja: '日本語', tr: 
 let lang = 'en';
 let catalogue = {};
 let zone = localZone();
-let plural, dateFmt, shortFmt, numberFmt, relFmt;
+let plural, dateFmt, shortFmt, numberFmt, relFmt, byteFmts;
 
 function localZone() {
 	return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -39,10 +39,13 @@ export function preferredLanguage() {
 	return 'en';
 }
 
+const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte'];
+
 function formatters() {
 	plural = new Intl.PluralRules(lang);
 	numberFmt = new Intl.NumberFormat(lang);
 	relFmt = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+	byteFmts = BYTE_UNITS.map((unit) => new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 }));
 	dateFmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone });
 	shortFmt = new Intl.DateTimeFormat(lang, { month: 'short', day: 'numeric', timeZone: zone });
 }
@@ -98,6 +101,13 @@ export function t(key, params = {}) {
 
 export function formatNumber(n) {
 	return numberFmt.format(n);
+}
+
+/** A file size for people: "812 byte", "1.5 kB", "24 MB" in the UI language (SI units). */
+export function formatBytes(n) {
+	let i = 0;
+	for (; i < BYTE_UNITS.length - 1 && n >= 1000; i++) n /= 1000;
+	return byteFmts[i].format(n);
 }
 
 export function formatDate(iso) {

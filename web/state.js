@@ -20,16 +20,5 @@ export const UNSOLVED = ['new', 'open', 'pending', 'on-hold'];
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 export const CHANNELS = ['email', 'chat', 'web', 'api', 'phone'];
 
-/** Does a ticket match list filters {status, assignee, tag, channel} as the server would? */
-export function matches(ticket, f, meId) {
-	const assignee = f.assignee === 'me' ? meId : f.assignee;
-	if (f.status && !String(f.status).split(',').includes(ticket.status)) return false;
-	if (assignee === 'none' && ticket.assignee_id !== null) return false;
-	if (assignee && assignee !== 'none' && ticket.assignee_id !== Number(assignee)) return false;
-	if (f.tag && !ticket.tags.includes(String(f.tag).toLowerCase())) return false;
-	if (f.channel && ticket.channel !== f.channel) return false;
-	return true;
-}
-
 /** The last inbox list shown, so j/k on a ticket page go to its neighbours. */
 export const lastList = { ids: [] };

@@ -69,6 +69,7 @@ API_HANDLER(api_tokens_delete);
 API_HANDLER(api_tickets_create);
 API_HANDLER(api_tickets_list);
 API_HANDLER(api_tickets_get);
+API_HANDLER(api_tickets_counts);
 API_HANDLER(api_tickets_update);
 API_HANDLER(api_messages_list);
 API_HANDLER(api_messages_create);

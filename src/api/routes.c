@@ -23,6 +23,7 @@ const struct route api_routes[] = {
 	{ "DELETE", "/api/v1/tokens/{id}", ADMIN, api_tokens_delete, 0 },
 	{ "GET", "/api/v1/tickets", AGENT, api_tickets_list, 0 },
 	{ "POST", "/api/v1/tickets", AGENT, api_tickets_create, 1 },
+	{ "GET", "/api/v1/tickets/counts", AGENT, api_tickets_counts, 0 },
 	{ "GET", "/api/v1/tickets/{id}", AGENT, api_tickets_get, 0 },
 	{ "PATCH", "/api/v1/tickets/{id}", AGENT, api_tickets_update, 1 },
 	{ "GET", "/api/v1/tickets/{id}/messages", AGENT, api_messages_list, 0 },

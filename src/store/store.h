@@ -273,6 +273,31 @@ enum err_code store_message_list(struct store *st, int64_t ticket_id, message_li
 enum err_code store_event_list(struct store *st, int64_t ticket_id, event_list *out,
 			       struct arena *a, struct error *err);
 
+/* --- inbox counts (store_counts.c) --- */
+
+/** One cell of a count: the fields a query did not group by are NULL or 0. */
+struct ticket_count {
+	const char *status, *channel, *tag;
+	int64_t assignee_id; /* 0: unassigned */
+	int64_t n;
+};
+typedef STORE_LIST(struct ticket_count) count_list;
+
+struct ticket_counts {
+	count_list by_status; /* every status: status, n */
+	count_list unsolved;  /* new, open, pending, on-hold: status, assignee_id, channel, n */
+	count_list by_tag;    /* the tags on the most unsolved tickets: tag, status, n */
+};
+
+/**
+ * The whole desk's ticket counts, copied into `a`. They are computed with a
+ * few GROUP BY queries and shared by every caller for up to a second, so they
+ * may lag a write by that much. by_tag holds at most STORE_COUNT_TAGS tags.
+ */
+enum err_code store_ticket_counts(struct store *st, struct ticket_counts *out, struct arena *a,
+				  struct error *err);
+#define STORE_COUNT_TAGS 32
+
 /* --- search (store_search.c) --- */
 
 struct search_hit {

@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': 'Sort',
 	'inbox.count': { one: '{n} ticket', other: '{n} tickets' },
+	'inbox.shown': '{n} shown, more below',
 	'inbox.empty': 'No tickets here.',
 	'inbox.more': 'Load more',
 	'inbox.select': 'Select ticket #{number}',
@@ -138,6 +139,8 @@ export default {
 	'message.html_title': 'Email content',
 	'message.images_blocked': 'Remote images are blocked.',
 	'message.show_images': 'Show images',
+	'message.attachments': 'Attachments',
+	'message.original': 'Original email',
 
 	'event.system': 'deskd',
 	'event.none': 'none',
@@ -162,6 +165,12 @@ export default {
 	'composer.hint': 'Ctrl+Enter sends',
 	'composer.send': 'Send reply',
 	'composer.add_note': 'Add note',
+	'composer.attach': 'Attach files',
+	'composer.attachments': 'Files to send',
+	'composer.uploading': 'Uploading {name}',
+	'composer.remove_file': 'Remove {name}',
+	'composer.upload_failed': 'Upload failed: {message}',
+	'composer.too_large': 'Larger than {size}',
 
 	'collision.title': 'Someone else wrote meanwhile',
 	'collision.text': {

@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': '並べ替え',
 	'inbox.count': { other: 'チケット {n} 件' },
+	'inbox.shown': '{n} 件を表示、続きは下に',
 	'inbox.empty': 'チケットはありません。',
 	'inbox.more': 'さらに読み込む',
 	'inbox.select': 'チケット #{number} を選択',
@@ -138,6 +139,8 @@ export default {
 	'message.html_title': 'メールの内容',
 	'message.images_blocked': '外部画像はブロックされています。',
 	'message.show_images': '画像を表示',
+	'message.attachments': '添付ファイル',
+	'message.original': '元のメール',
 
 	'event.system': 'deskd',
 	'event.none': 'なし',
@@ -162,6 +165,12 @@ export default {
 	'composer.hint': 'Ctrl+Enter で送信',
 	'composer.send': '返信を送信',
 	'composer.add_note': 'メモを追加',
+	'composer.attach': 'ファイルを添付',
+	'composer.attachments': '送信するファイル',
+	'composer.uploading': '{name} をアップロード中',
+	'composer.remove_file': '{name} を外す',
+	'composer.upload_failed': 'アップロードに失敗しました: {message}',
+	'composer.too_large': '{size} を超えています',
 
 	'collision.title': '作成中に他の人が書き込みました',
 	'collision.text': { other: '書き始めてから、このチケットに新しいメッセージが {n} 件届きました:' },

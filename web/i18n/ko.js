@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': '정렬',
 	'inbox.count': { other: '티켓 {n}개' },
+	'inbox.shown': '{n}개 표시, 아래에 더 있음',
 	'inbox.empty': '티켓이 없습니다.',
 	'inbox.more': '더 보기',
 	'inbox.select': '티켓 #{number} 선택',
@@ -138,6 +139,8 @@ export default {
 	'message.html_title': '이메일 내용',
 	'message.images_blocked': '외부 이미지가 차단되었습니다.',
 	'message.show_images': '이미지 표시',
+	'message.attachments': '첨부 파일',
+	'message.original': '원본 이메일',
 
 	'event.system': 'deskd',
 	'event.none': '없음',
@@ -162,6 +165,12 @@ export default {
 	'composer.hint': 'Ctrl+Enter로 보내기',
 	'composer.send': '답장 보내기',
 	'composer.add_note': '메모 추가',
+	'composer.attach': '파일 첨부',
+	'composer.attachments': '보낼 파일',
+	'composer.uploading': '{name} 올리는 중',
+	'composer.remove_file': '{name} 빼기',
+	'composer.upload_failed': '올리기 실패: {message}',
+	'composer.too_large': '{size}보다 큽니다',
 
 	'collision.title': '그사이에 다른 사람이 작성했습니다',
 	'collision.text': { other: '작성을 시작한 후 이 티켓에 새 메시지 {n}개가 도착했습니다:' },

@@ -105,6 +105,7 @@ export default {
 
 	'inbox.sort': 'Sırala',
 	'inbox.count': { other: '{n} talep' },
+	'inbox.shown': '{n} gösteriliyor, devamı aşağıda',
 	'inbox.empty': 'Burada talep yok.',
 	'inbox.more': 'Daha fazla yükle',
 	'inbox.select': '#{number} numaralı talebi seç',
@@ -138,6 +139,8 @@ export default {
 	'message.html_title': 'E-posta içeriği',
 	'message.images_blocked': 'Uzak görseller engellendi.',
 	'message.show_images': 'Görselleri göster',
+	'message.attachments': 'Ekler',
+	'message.original': 'Özgün e-posta',
 
 	'event.system': 'deskd',
 	'event.none': 'yok',
@@ -162,6 +165,12 @@ export default {
 	'composer.hint': 'Ctrl+Enter ile gönder',
 	'composer.send': 'Yanıtı gönder',
 	'composer.add_note': 'Not ekle',
+	'composer.attach': 'Dosya ekle',
+	'composer.attachments': 'Gönderilecek dosyalar',
+	'composer.uploading': '{name} yükleniyor',
+	'composer.remove_file': '{name} dosyasını çıkar',
+	'composer.upload_failed': 'Yükleme başarısız: {message}',
+	'composer.too_large': '{size} sınırını aşıyor',
 
 	'collision.title': 'Bu arada başka biri yazdı',
 	'collision.text': { other: 'Yazmaya başladığınızdan beri bu talebe {n} yeni mesaj geldi:' },

@@ -1,7 +1,7 @@
 // A ticket's conversation: messages (public replies and internal notes look
 // different) interleaved with the event log's changes, in time order.
 import { html, useEffect, useRef, useState } from '../lib.js';
-import { t } from '../i18n.js';
+import { formatBytes, t } from '../i18n.js';
 import { userName } from '../state.js';
 import { Time } from './common.js';
 
@@ -41,6 +41,25 @@ function EmailFrame({ source }) {
 	</div>`;
 }
 
+// Only paths of this server's API become links: a download from deskd is
+// all that can be behind them, never a javascript: or another site's URL.
+const attachmentHref = (a) => '/api/v1/attachments/' + encodeURIComponent(a.id);
+const apiPath = (url) => (typeof url === 'string' && url.startsWith('/api/v1/') ? url : null);
+
+function Attachments({ m }) {
+	const files = m.attachments || [];
+	const raw = apiPath(m.raw_url);
+	if (!files.length && !raw) return null;
+	return html`<div class="attachments">
+		${files.length > 0 && html`<ul aria-label=${t('message.attachments')}>
+			${files.map((a) => html`<li key=${a.id}>
+				<a href=${attachmentHref(a)} download=${a.filename}>${a.filename}</a>
+				${' '}<span class="muted">${formatBytes(a.size)}</span></li>`)}
+		</ul>`}
+		${raw && html`<a class="raw" href=${raw} download>${t('message.original')}</a>`}
+	</div>`;
+}
+
 function Message({ m, customerName, app }) {
 	const who = m.author_type === 'customer' ? customerName || t('message.customer') : userName(app, m.author_id);
 	const label = m.kind === 'note' ? t('message.note') : m.direction === 'inbound' ? t('message.inbound') : t('message.reply');
@@ -51,6 +70,7 @@ function Message({ m, customerName, app }) {
 			<${Time} iso=${m.created_at} />
 		</header>
 		${m.html ? html`<${EmailFrame} source=${m.html} />` : html`<div class="body">${m.body}</div>`}
+		<${Attachments} m=${m} />
 	</article>`;
 }
 
@@ -67,7 +87,9 @@ function value(field, v, app) {
 export function eventLines(ev, app) {
 	const actor = ev.actor_id === null ? t('event.system') : userName(app, ev.actor_id);
 	if (ev.type === 'ticket.created') return [t('event.created', { actor })];
-	return Object.entries(ev.changes || {}).map(([field, [from, to]]) => {
+	// a change is [from, to]; other members (message_id) say which, not what changed
+	const changes = Object.entries(ev.changes || {}).filter(([, v]) => Array.isArray(v) && v.length === 2);
+	return changes.map(([field, [from, to]]) => {
 		const known = ['status', 'priority', 'assignee_id', 'tags', 'subject'].includes(field);
 		return t(known ? 'event.' + field : 'event.other', {
 			actor, field, from: value(field, from, app), to: value(field, to, app),

@@ -1,6 +1,7 @@
 // An inbox view: the tickets matching its filters, sortable, with bulk changes,
 // keyboard movement (j/k, Enter, x) and live reloads.
 import { customer, get, patch, post } from '../api.js';
+import { useCounts, viewCount } from '../counts.js';
 import { html, useEffect, useRef, useState } from '../lib.js';
 import { t } from '../i18n.js';
 import { isComposing, useKeys } from '../keys.js';
@@ -179,12 +180,21 @@ function Row({ tk, i, cursor, setCursor, checked, toggle, customerName, app }) {
 	</tr>`;
 }
 
+// The view's count when the server can tell it; else what the list holds,
+// or how much of it is shown while more pages wait.
+function countText(count, list) {
+	if (count !== null) return t('inbox.count', { n: count });
+	return list.next ? t('inbox.shown', { n: list.tickets.length }) : t('inbox.count', { n: list.tickets.length });
+}
+
 export function Inbox({ viewKey, params }) {
 	const app = useApp();
 	const custom = viewKey === 'custom';
 	const view = custom ? { title: t('view.custom'), filters: filtersFrom(params) } : inboxView(viewKey, app);
 	const sort = [params.get('sort'), view?.filters.sort].find((s) => SORTS.includes(s)) || SORTS[0];
 	const list = useTickets(view?.filters || {}, sort);
+	const counts = useCounts();
+	const count = custom ? null : viewCount(counts, viewKey, view?.filters);
 	const names = useCustomerNames(list.tickets);
 	const [selected, setSelected] = useState(new Set());
 	const [cursor, setCursor] = useState(0);
@@ -221,7 +231,7 @@ export function Inbox({ viewKey, params }) {
 	return html`<section class="inbox" aria-labelledby="inbox-title">
 		<div class="page-head">
 			<h1 id="inbox-title">${view.title}</h1>
-			<span class="muted">${list.loading ? t('state.loading') : t('inbox.count', { n: tickets.length }) + (list.next ? '+' : '')}</span>
+			<span class="muted">${list.loading ? t('state.loading') : countText(count, list)}</span>
 			<span class="field-inline push"><label for="sort">${t('inbox.sort')}</label>
 				<select id="sort" value=${sort} onChange=${setSort}>
 					${SORTS.map((s) => html`<option value=${s}>${t('sort.' + s)}</option>`)}

@@ -1,9 +1,9 @@
 // The list of inbox views on the left, with counts that follow live events.
-import { allTickets, del, get } from '../api.js';
-import { html, useEffect, useRef, useState } from '../lib.js';
+import { del } from '../api.js';
+import { topTags, useCounts, viewCount } from '../counts.js';
+import { html } from '../lib.js';
 import { formatNumber, t } from '../i18n.js';
-import { useLive } from '../live.js';
-import { CHANNELS, UNSOLVED, matches, useApp } from '../state.js';
+import { CHANNELS, UNSOLVED, useApp } from '../state.js';
 
 const unsolved = UNSOLVED.join(',');
 
@@ -35,59 +35,22 @@ export function inboxView(key, app) {
 }
 
 const BUILTIN = ['mine', 'unassigned', 'open', 'pending', 'solved'];
+const TAGS_SHOWN = 8;
 
-// Counts for views whose statuses are all unsolved come from one walk over
-// the unsolved tickets; the others ask the server for up to 100.
-async function countViews(app) {
-	const { tickets, more } = await allTickets({ status: unsolved });
-	const counts = {};
-	const tags = new Map();
-	for (const tk of tickets) for (const tag of tk.tags) tags.set(tag, (tags.get(tag) || 0) + 1);
-	const topTags = [...tags].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 8).map(([tag]) => tag);
-	const keys = [...BUILTIN, ...CHANNELS.map((c) => 'channel-' + c), ...topTags.map((g) => 'tag-' + g),
-		...app.views.map((v) => 'saved-' + v.id)];
-	await Promise.all(keys.map(async (key) => {
-		const f = inboxView(key, app)?.filters || {};
-		const statuses = f.status ? String(f.status).split(',') : [];
-		if (statuses.length && statuses.every((s) => UNSOLVED.includes(s))) {
-			counts[key] = { n: tickets.filter((tk) => matches(tk, f, app.me.id)).length, more };
-		} else {
-			const r = await get('/tickets', { ...f, limit: 100 });
-			counts[key] = { n: r.tickets.length, more: !!r.next_cursor };
-		}
-	}));
-	return { counts, tags: topTags };
+function Count({ n }) {
+	if (n === null || n === undefined) return null;
+	return html`<span class="count">${formatNumber(n)}</span>`;
 }
 
-function useCounts(app) {
-	const [state, setState] = useState({ counts: {}, tags: [] });
-	const timer = useRef();
-	const refresh = () => countViews(app).then(setState, () => {});
-	useEffect(() => {
-		refresh();
-		return () => clearTimeout(timer.current);
-	}, [app.views, app.me]);
-	useLive((type) => {
-		if (type === 'presence') return;
-		clearTimeout(timer.current);
-		timer.current = setTimeout(refresh, 500);
-	});
-	return state;
-}
-
-function Count({ c }) {
-	if (!c) return null;
-	return html`<span class="count">${formatNumber(c.n)}${c.more ? '+' : ''}</span>`;
-}
-
-function Link({ viewKey, label, current, c }) {
+function Link({ viewKey, label, current, n }) {
 	return html`<li><a href=${'#/inbox/' + encodeURIComponent(viewKey)} aria-current=${current === viewKey ? 'page' : undefined}>
-		<span>${label}</span><${Count} c=${c} /></a></li>`;
+		<span>${label}</span><${Count} n=${n} /></a></li>`;
 }
 
 export function Nav({ route }) {
 	const app = useApp();
-	const { counts, tags } = useCounts(app);
+	const counts = useCounts([app.views, app.me]);
+	const tags = topTags(counts, TAGS_SHOWN);
 	const current = route.parts[0] === 'inbox' || !route.parts.length ? route.parts[1] || 'mine' : route.parts.join('/');
 	const removeView = async (v) => {
 		if (!confirm(t('views.confirm_delete', { name: v.name }))) return;
@@ -96,7 +59,8 @@ export function Nav({ route }) {
 	};
 	const link = (key) => {
 		const v = inboxView(key, app);
-		return html`<${Link} key=${key} viewKey=${key} label=${v.short || v.title} current=${current} c=${counts[key]} />`;
+		return html`<${Link} key=${key} viewKey=${key} label=${v.short || v.title} current=${current}
+			n=${viewCount(counts, key, v.filters)} />`;
 	};
 	return html`<nav class="side-nav" aria-label=${t('nav.label')}>
 		<h2>${t('nav.views')}</h2>
@@ -108,7 +72,7 @@ export function Nav({ route }) {
 		${app.views.length === 0 && html`<p class="hint">${t('nav.saved_none')}</p>`}
 		<ul>${app.views.map((v) => html`<li key=${v.id} class="saved">
 			<a href=${'#/inbox/saved-' + v.id} aria-current=${current === 'saved-' + v.id ? 'page' : undefined}>
-				<span>${v.name}</span><${Count} c=${counts['saved-' + v.id]} /></a>
+				<span>${v.name}</span><${Count} n=${viewCount(counts, 'saved-' + v.id, v.filters)} /></a>
 			<button type="button" class="icon" onClick=${() => removeView(v)} aria-label=${t('views.delete', { name: v.name })}>×</button>
 		</li>`)}</ul>
 		${app.me.role === 'admin' && html`<h2>${t('nav.admin')}</h2>
