@@ -1,0 +1,231 @@
+"""Attachments: an agent uploads a file, sends it with a reply, and any agent
+downloads it afterwards, served so that a browser never runs it."""
+
+import hashlib
+import os
+import unittest
+from urllib.parse import unquote
+
+from harness import AGENT_EMAIL, AGENT_PASSWORD, E2ETestCase, Session, unique, urlquote
+
+OTHER_EMAIL = "other-agent@example.com"
+
+
+class AttachmentTest(E2ETestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server.add_user(OTHER_EMAIL, "Otto Other", "agent", "other-password-1")
+        cls.other = cls.server.create_token(OTHER_EMAIL, "e2e-other")
+        r = cls.server.req("POST", "/api/v1/mailboxes", {"address": "support@help.example"},
+                           token=cls.admin)
+        if r.status != 201:
+            raise AssertionError("create mailbox: %r" % (r,))
+
+    def upload(self, data, filename, ctype="application/octet-stream", token=None, expect=201):
+        path = "/api/v1/attachments"
+        if filename is not None:
+            path += "?filename=" + urlquote(filename)
+        r = self.req("POST", path, token=token or self.agent, raw=data,
+                     headers={"Content-Type": ctype}, timeout=120)
+        self.expect(r, expect, "upload %r" % (filename,))
+        return r.body["attachment"] if expect == 201 else r
+
+    def send(self, tid, ids, token=None, expect=201, kind="reply"):
+        r = self.req("POST", "/api/v1/tickets/%d/messages" % tid,
+                     {"kind": kind, "body": "see attached", "attachment_ids": ids},
+                     token=token or self.agent)
+        self.expect(r, expect, "reply with %r" % (ids,))
+        return r.body
+
+    def download(self, att, token=None):
+        return self.req("GET", "/api/v1/attachments/%d" % att["id"], token=token or self.agent,
+                        timeout=120)
+
+    def test_round_trip_korean_name(self):
+        data = os.urandom(5000) + b"\x00end"
+        name = "견적서 2026년 (최종).pdf"
+        att = self.upload(data, name, "application/pdf")
+        self.assertEqual(att["filename"], name)
+        self.assertEqual(att["size"], len(data))
+        self.assertEqual(att["content_type"], "application/pdf")
+        self.assertIsNone(att["message_id"])
+        self.assertEqual(att["url"], "/api/v1/attachments/%d" % att["id"])
+        r = self.download(att)
+        self.expect(r, 200)
+        self.assertEqual(r.raw, data)
+        self.assertEqual(r.headers.get("Content-Type"), "application/pdf")
+        self.assertEqual(r.headers.get("X-Content-Type-Options"), "nosniff")
+        disp = r.headers.get("Content-Disposition")
+        self.assertTrue(disp.startswith("attachment;"), disp)
+        star = [p.strip() for p in disp.split(";") if p.strip().startswith("filename*=")]
+        self.assertEqual(len(star), 1, disp)
+        self.assertTrue(star[0].startswith("filename*=UTF-8''"), disp)
+        self.assertEqual(unquote(star[0][len("filename*=UTF-8''"):], encoding="utf-8",
+                                 errors="strict"), name)
+        plain = [p.strip() for p in disp.split(";") if p.strip().startswith("filename=")]
+        self.assertEqual(len(plain), 1, disp)
+        self.assertTrue(all(32 <= ord(c) < 127 for c in plain[0]), disp)
+
+    def test_session_upload(self):
+        s = Session(self.server, AGENT_EMAIL, AGENT_PASSWORD)
+        r = s.req("POST", "/api/v1/attachments?filename=notes.txt", raw=b"plain notes\n",
+                  headers={"Content-Type": "text/plain"})
+        att = self.expect(r, 201)["attachment"]
+        r = self.download(att)
+        self.expect(r, 200)
+        self.assertEqual(r.raw, b"plain notes\n")
+        self.assertEqual(r.headers.get("Content-Type"), "text/plain; charset=utf-8")
+        # without the CSRF token a cookie cannot upload
+        r = s.req("POST", "/api/v1/attachments?filename=x.txt", raw=b"x", csrf=False,
+                  headers={"Content-Type": "text/plain"})
+        self.assertIn(r.status, (401, 403), r)
+
+    def test_markup_name_is_text(self):
+        name = "<img src=x onerror=alert(1)>\"&'.png"
+        att = self.upload(b"\x89PNG\r\n", name, "image/png")
+        self.assertEqual(att["filename"], name)
+        r = self.download(att)
+        self.expect(r, 200)
+        disp = r.headers.get("Content-Disposition")
+        # the quoted fallback cannot be broken out of: its only quotes are its own
+        self.assertEqual(disp.count('"'), 2, disp)
+        star = disp.split("filename*=UTF-8''", 1)[1]
+        self.assertEqual(unquote(star, errors="strict"), name)
+
+    def test_directories_stripped(self):
+        for given, stored in (("../../etc/passwd", "passwd"),
+                              ("C:\\Users\\jane\\evil.exe", "evil.exe"),
+                              ("/abs/path/report.csv", "report.csv")):
+            with self.subTest(given):
+                self.assertEqual(self.upload(b"data", given)["filename"], stored)
+
+    def test_bad_names_422(self):
+        for bad in ("", "a\nb.txt", "tab\there.txt", "bell\x07.txt", "del\x7f.txt",
+                    "dir/", "x" * 256 + ".txt"):
+            with self.subTest(repr(bad)):
+                self.expect_error(self.upload(b"data", bad, expect=422), 422,
+                                  "validation_failed")
+        self.expect_error(self.upload(b"data", None, expect=422), 422, "validation_failed")
+        r = self.req("POST", "/api/v1/attachments?filename=%FF%FE.txt", token=self.agent,
+                     raw=b"x", headers={"Content-Type": "text/plain"})
+        self.expect_error(r, 422, "validation_failed", "invalid UTF-8")
+
+    def test_over_25_mib_413(self):
+        self.expect(self.upload(b"\0" * ((25 << 20) + 1), "big.bin", expect=413), 413)
+        att = self.upload(b"\1" * (25 << 20), "limit.bin")
+        self.assertEqual(att["size"], 25 << 20)
+
+    def test_attach_to_reply_and_reuse(self):
+        t = self.new_ticket()
+        a = self.upload(b"first file", "one.txt", "text/plain")
+        b = self.upload(b"second file", "two.txt", "text/plain")
+        msg = self.send(t["id"], [a["id"], b["id"]])["message"]
+        self.assertEqual([f["id"] for f in msg["attachments"]], [a["id"], b["id"]])
+        self.assertEqual([f["message_id"] for f in msg["attachments"]], [msg["id"]] * 2)
+        listed = self.as_agent("GET", "/api/v1/tickets/%d/messages" % t["id"]).body["messages"]
+        self.assertEqual([f["filename"] for f in listed[-1]["attachments"]],
+                         ["one.txt", "two.txt"])
+        # used once, never again
+        self.expect_error(self.req("POST", "/api/v1/tickets/%d/messages" % t["id"],
+                                   {"kind": "reply", "body": "again",
+                                    "attachment_ids": [a["id"]]}, token=self.agent),
+                          422, "validation_failed")
+        self.assertEqual(len(self.as_agent("GET", "/api/v1/tickets/%d/messages"
+                                           % t["id"]).body["messages"]), len(listed))
+
+    def test_duplicate_ids_422(self):
+        t = self.new_ticket()
+        a = self.upload(b"dup", "dup.txt")
+        before = self.as_agent("GET", "/api/v1/tickets/%d/messages" % t["id"]).body["messages"]
+        self.expect_error(self.req("POST", "/api/v1/tickets/%d/messages" % t["id"],
+                                   {"kind": "reply", "body": "twice",
+                                    "attachment_ids": [a["id"], a["id"]]}, token=self.agent),
+                          422, "validation_failed")
+        after = self.as_agent("GET", "/api/v1/tickets/%d/messages" % t["id"]).body["messages"]
+        self.assertEqual(len(after), len(before))
+        # still unused: it can go with the next reply
+        self.send(t["id"], [a["id"]])
+
+    def test_unknown_id_422(self):
+        t = self.new_ticket()
+        self.expect_error(self.req("POST", "/api/v1/tickets/%d/messages" % t["id"],
+                                   {"kind": "reply", "body": "x",
+                                    "attachment_ids": [987654321]}, token=self.agent),
+                          422, "validation_failed")
+
+    def test_other_agents_upload(self):
+        t = self.new_ticket()
+        mine = self.upload(b"private draft", "draft.txt", "text/plain")
+        # not downloadable by another agent before it is sent
+        self.expect(self.download(mine, token=self.other), 404)
+        # nor attachable by another agent
+        self.expect_error(self.req("POST", "/api/v1/tickets/%d/messages" % t["id"],
+                                   {"kind": "reply", "body": "stolen",
+                                    "attachment_ids": [mine["id"]]}, token=self.other),
+                          422, "validation_failed")
+        # once sent, any agent can read it
+        self.send(t["id"], [mine["id"]])
+        r = self.download(mine, token=self.other)
+        self.expect(r, 200)
+        self.assertEqual(r.raw, b"private draft")
+        # unauthenticated: never
+        self.expect(self.req("GET", "/api/v1/attachments/%d" % mine["id"]), 401)
+
+    def test_note_with_attachment(self):
+        t = self.new_ticket()
+        a = self.upload(b"internal", "internal.txt")
+        msg = self.send(t["id"], [a["id"]], kind="note")["message"]
+        self.assertEqual([f["id"] for f in msg["attachments"]], [a["id"]])
+        self.assertIsNone(msg["mail_status"])
+
+    def test_active_content_served_as_bytes(self):
+        cases = [("page.html", "text/html", b"<script>alert(1)</script>"),
+                 ("image.svg", "image/svg+xml",
+                  b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
+                 ("page.xhtml", "application/xhtml+xml", b"<html/>"),
+                 ("script.js", "text/javascript", b"alert(1)"),
+                 ("odd", "text/plain; charset=utf-7", b"+ADw-script+AD4-"),
+                 ("typeless.bin", "not a type", b"?")]
+        for name, ctype, data in cases:
+            with self.subTest(name):
+                att = self.upload(data, name, ctype)
+                r = self.download(att)
+                self.expect(r, 200)
+                self.assertEqual(r.raw, data)
+                served = r.headers.get("Content-Type")
+                if ctype.startswith("text/plain"):
+                    self.assertEqual(served, "text/plain; charset=utf-8")
+                else:
+                    self.assertEqual(served, "application/octet-stream")
+                self.assertEqual(r.headers.get("Content-Security-Policy"),
+                                 "default-src 'none'; sandbox")
+                self.assertEqual(r.headers.get("X-Content-Type-Options"), "nosniff")
+                self.assertTrue(r.headers.get("Content-Disposition").startswith("attachment;"))
+
+    def test_images_keep_their_type(self):
+        for name, ctype in (("a.png", "image/png"), ("b.jpg", "image/jpeg"),
+                            ("c.gif", "image/gif"), ("d.webp", "image/webp"),
+                            ("e.pdf", "application/pdf"), ("f.png", "IMAGE/PNG")):
+            with self.subTest(name):
+                r = self.download(self.upload(b"bytes", name, ctype))
+                self.expect(r, 200)
+                self.assertEqual(r.headers.get("Content-Type"), ctype.lower())
+
+    def test_same_bytes_twice_are_two_files(self):
+        data = hashlib.sha256(unique().encode()).digest() * 100
+        a = self.upload(data, "a.bin")
+        b = self.upload(data, "b.bin")
+        self.assertNotEqual(a["id"], b["id"])
+        self.assertEqual(self.download(a).raw, data)
+        r = self.download(b)
+        self.assertEqual(r.raw, data)
+        self.assertIn('filename="b.bin"', r.headers.get("Content-Disposition"))
+
+    def test_missing_404(self):
+        self.expect(self.req("GET", "/api/v1/attachments/987654321", token=self.agent), 404)
+
+
+if __name__ == "__main__":
+    unittest.main()
