@@ -29,6 +29,7 @@ ROUTES = [
     ("POST", "/api/v1/tokens", ADMIN, lambda: {"name": "sneaky"}),
     ("DELETE", "/api/v1/tokens/{token}", ADMIN, None),
     ("GET", "/api/v1/tickets", AGENT, None),
+    ("GET", "/api/v1/tickets/counts", AGENT, None),
     ("POST", "/api/v1/tickets", AGENT, lambda: {"subject": "roles", "body": "b",
                                                 "customer": {"email": "roles@shop.example"}}),
     ("GET", "/api/v1/tickets/{ticket}", AGENT, None),
