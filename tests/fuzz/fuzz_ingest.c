@@ -8,6 +8,7 @@
  * duplicate naming the same message.
  */
 #include "core/text.h"
+#include "fuzz.h"
 #include "mail/ingest.h"
 
 #include <stdint.h>
@@ -16,13 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define REQUIRE(cond)                                                              \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                   \
-		}                                                                  \
-	} while (0)
 
 static struct store *store;
 

@@ -8,6 +8,7 @@
  * Seed it with a copy of tests/data/mail.
  */
 #include "mail/parse.h"
+#include "fuzz.h"
 
 #include "core/text.h"
 
@@ -17,13 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 /* Whether s is NULL or valid UTF-8, checked apart from text.c's validator. */
 static int valid_utf8(const char *str)

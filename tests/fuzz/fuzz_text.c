@@ -5,19 +5,13 @@
  * all of it is the text. The last byte picks the snippet width.
  */
 #include "core/text.h"
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REQUIRE(cond)                                                          \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 /* The length of the longest valid UTF-8 prefix, written apart from text.c. */
 static size_t valid_prefix(const uint8_t *s, size_t n)
