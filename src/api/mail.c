@@ -317,6 +317,22 @@ static const char *const mailbox_fields[] = { "address",	   "name",	  "imap",
 					      "smtp",		   "fallback_charsets", "reopen_days",
 					      "auto_ack",	   "active",	  NULL };
 
+/* A deleted mailbox keeps its row, retired under a "deleted-" address. */
+static int mailbox_deleted(const struct mailbox *b)
+{
+	return !b->active && !strncmp(b->address, "deleted-", 8);
+}
+
+/* Reads a mailbox that has not been deleted: a deleted one is gone for the API. */
+static enum err_code mailbox_live(struct req *r, struct mailbox *b)
+{
+	enum err_code rc = store_mailbox_get(r->app->store, r->ids[0], b, &r->arena, &r->err);
+
+	if (!rc && mailbox_deleted(b))
+		rc = error_set(&r->err, E_NOT_FOUND, "no mailbox %lld", (long long)r->ids[0]);
+	return rc;
+}
+
 API_HANDLER(api_mailboxes_list)
 {
 	mailbox_list list = { 0 };
@@ -327,7 +343,7 @@ API_HANDLER(api_mailboxes_list)
 		return rc;
 	a = json_array();
 	for (int i = 0; i < list.n; i++)
-		if (list.items[i].active || strncmp(list.items[i].address, "deleted-", 8))
+		if (!mailbox_deleted(&list.items[i]))
 			json_array_append_new(a, render_mailbox(&list.items[i]));
 	return http_reply_json(r, 200, json_pack("{so}", "mailboxes", a));
 }
@@ -335,7 +351,7 @@ API_HANDLER(api_mailboxes_list)
 API_HANDLER(api_mailboxes_get)
 {
 	struct mailbox b;
-	enum err_code rc = store_mailbox_get(r->app->store, r->ids[0], &b, &r->arena, &r->err);
+	enum err_code rc = mailbox_live(r, &b);
 
 	return rc ? rc : http_reply_json(r, 200, json_pack("{so}", "mailbox", render_mailbox(&b)));
 }
@@ -370,7 +386,7 @@ API_HANDLER(api_mailboxes_update)
 	if (active && !json_is_boolean(active))
 		return error_set(&r->err, E_INVALID, "active must be true or false");
 	if ((rc = field_str(r, r->json, "name", 0, 1, 200, &name)) ||
-	    (rc = store_mailbox_get(r->app->store, r->ids[0], &b, &r->arena, &r->err)) ||
+	    (rc = mailbox_live(r, &b)) ||
 	    (rc = read_settings(r, b.settings, &settings)) ||
 	    (rc = store_mailbox_update(r->app->store, r->ids[0], name, settings,
 				       active ? json_is_true(active) : -1, &b, &r->arena, &r->err)))
