@@ -733,6 +733,12 @@ class MailboxTest(MailCase):
         self.assertNotIn(box["id"], [b["id"] for b in boxes])
         self.assertNotIn(address, [b["address"] for b in boxes])
         self.expect(self.as_admin("DELETE", "/api/v1/mailboxes/%d" % box["id"]), 404)
+        self.expect(self.as_admin("GET", "/api/v1/mailboxes/%d" % box["id"]), 404)
+        # it cannot come back to life (and send replies) by a PATCH
+        self.expect(self.as_admin("PATCH", "/api/v1/mailboxes/%d" % box["id"],
+                                  {"active": True}), 404)
+        boxes = self.expect(self.as_admin("GET", "/api/v1/mailboxes"), 200)["mailboxes"]
+        self.assertNotIn(box["id"], [b["id"] for b in boxes])
         # the address is free again
         self.add_mailbox(address)
 
