@@ -622,6 +622,15 @@ static int thread_by_subject(struct db *db, const char *subject, const char *sen
 	return qrc;
 }
 
+/* Whether a name is written in Han, kana or Hangul (UTF-8 lead bytes E3..ED). */
+static int cjk_name(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p >= 0xe3 && *p <= 0xed)
+			return 1;
+	return 0;
+}
+
 /* Replaces {{ticket.id}}, {{ticket.number}}, {{ticket.subject}}, {{customer.name}} and
  * {{customer.first_name}}. */
 static char *fill_template(const char *tpl, const struct ticket *t, const char *name,
@@ -629,7 +638,11 @@ static char *fill_template(const char *tpl, const struct ticket *t, const char *
 {
 	struct buf b;
 	char id[24], number[24], *out;
-	const char *first_end = name + strcspn(name, " ");
+	/*
+	 * The given name is the first word in most languages; Chinese, Japanese
+	 * and Korean names put the family name first and are used whole.
+	 */
+	const char *first_end = cjk_name(name) ? name + strlen(name) : name + strcspn(name, " ");
 
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
 	snprintf(number, sizeof(number), "%lld", (long long)(t->id + TICKET_NUMBER_OFFSET));

@@ -490,8 +490,8 @@ class AutoAckTest(MailCase):
     """A person's new email gets the acknowledgement in their language; machines never."""
 
     EN = "Hello {{customer.first_name}}, we got \"{{ticket.subject}}\" ({{customer.name}})."
-    KO = "{{customer.name}}님, 문의가 접수되었습니다: {{ticket.subject}}"
-    JA = "{{customer.name}}様、お問い合わせを受け付けました。"
+    KO = "{{customer.first_name}}님, 문의가 접수되었습니다: {{ticket.subject}}"
+    JA = "{{customer.first_name}}様、お問い合わせ #{{ticket.number}} を受け付けました。"
 
     @classmethod
     def setUpClass(cls):
@@ -538,8 +538,11 @@ class AutoAckTest(MailCase):
                    "김철수님, 문의가 접수되었습니다: 배송 문의")
 
     def test_japanese_gets_ja_template(self):
-        self.acked(self.deliver(corpus("charset-shift_jis.eml")),
-                   "鈴木 一郎様、お問い合わせを受け付けました。")
+        """A Japanese name is family name first: {{customer.first_name}} is the
+        whole name, never the family name alone; the number is the one people see."""
+        res = self.deliver(corpus("charset-shift_jis.eml"))
+        self.acked(res, "鈴木 一郎様、お問い合わせ #%d を受け付けました。"
+                   % (res["ticket_id"] + 1000))
 
     def test_auto_submitted_no_is_a_person(self):
         res = self.deliver(corpus("auto-submitted-no.eml"))
