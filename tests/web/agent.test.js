@@ -3,7 +3,7 @@
 // pages, bulk changes, saved views, a long conversation and the first load's size.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN, AGENT, createTicket, launch, loggedIn, screenshot, startServer } from './helpers.js';
+import { ADMIN, AGENT, createTicket, launch, loggedIn, lowContrast, screenshot, startServer, unlabelledControls } from './helpers.js';
 
 describe('agent web app', () => {
 	let server, browser, page, agentId, tickets;
@@ -205,9 +205,7 @@ describe('agent web app', () => {
 		for (const hash of ['#/inbox/open', '#/tickets/' + tickets.tr.id, '#/admin/agents', '#/settings']) {
 			await open(hash, 'main h1');
 			await page.waitForTimeout(200);
-			const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
-				.filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent.trim()))
-				.map((el) => el.outerHTML.slice(0, 80)));
+			const unlabelled = await unlabelledControls(page);
 			assert.deepEqual(unlabelled, [], hash);
 		}
 	});
@@ -216,32 +214,7 @@ describe('agent web app', () => {
 		for (const hash of ['#/inbox/open', '#/tickets/' + tickets.ko.id, '#/admin/agents']) {
 			await open(hash, 'main h1');
 			await page.waitForTimeout(300);
-			const low = await page.evaluate(() => {
-				const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
-				const lum = ([r, g, b]) => {
-					const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-					return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-				};
-				const background = (el) => {
-					for (; el; el = el.parentElement) {
-						const c = rgb(getComputedStyle(el).backgroundColor);
-						if (c.length === 3 || c[3] > 0) return c;
-					}
-					return [255, 255, 255];
-				};
-				const out = [];
-				const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-				for (let n; (n = walk.nextNode());) {
-					const el = n.parentElement;
-					if (!n.textContent.trim() || !el.checkVisibility() || el.closest('[disabled], .sr-only, option')) continue;
-					const s = getComputedStyle(el);
-					const [l1, l2] = [lum(rgb(s.color)), lum(background(el))].sort((a, b) => b - a);
-					const ratio = (l1 + 0.05) / (l2 + 0.05);
-					const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
-					if (ratio < (large ? 3 : 4.5)) out.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className}: ${n.textContent.trim().slice(0, 30)}`);
-				}
-				return out;
-			});
+			const low = await lowContrast(page);
 			assert.deepEqual(low, [], hash);
 		}
 	});

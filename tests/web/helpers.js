@@ -36,6 +36,7 @@ function freePort() {
 /**
  * Starts deskd with an admin and an agent; returns {base, admin, agent, stop}
  * where admin and agent are REST clients (bearer tokens): client(method, path, body).
+ * deskd gets this process's environment (DESKD_MAIL_POLL_SECONDS, say).
  */
 export async function startServer() {
 	const data = mkdtempSync(join(tmpdir(), 'deskd-web-'));
@@ -55,11 +56,14 @@ export async function startServer() {
 		if (Date.now() > deadline) throw new Error('deskd did not start: ' + log);
 		await new Promise((r) => setTimeout(r, 100));
 	}
+	// A Buffer body goes as it is (an email: message/rfc822), anything else as JSON.
 	const client = (token) => async (method, path, body) => {
+		const raw = Buffer.isBuffer(body);
+		const type = raw ? 'message/rfc822' : 'application/json';
 		const res = await fetch(base + '/api/v1' + path, {
 			method,
-			headers: { Authorization: 'Bearer ' + token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-			body: body ? JSON.stringify(body) : undefined,
+			headers: { Authorization: 'Bearer ' + token, ...(body ? { 'Content-Type': type } : {}) },
+			body: body ? (raw ? body : JSON.stringify(body)) : undefined,
 		});
 		const json = res.status === 204 ? null : await res.json();
 		if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
@@ -112,3 +116,40 @@ export async function screenshot(page, name) {
 after(() => {
 	if (shots) console.log(`# screenshots: ${SHOTS}`);
 });
+
+/** The form controls on the page that have no name for assistive technology. */
+export function unlabelledControls(page) {
+	return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+		.filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent.trim()))
+		.map((el) => el.outerHTML.slice(0, 80)));
+}
+
+/** The visible texts on the page below WCAG AA contrast (4.5:1, 3:1 for large text). */
+export function lowContrast(page) {
+	return page.evaluate(() => {
+		const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+		const lum = ([r, g, b]) => {
+			const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+			return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+		};
+		const background = (el) => {
+			for (; el; el = el.parentElement) {
+				const c = rgb(getComputedStyle(el).backgroundColor);
+				if (c.length === 3 || c[3] > 0) return c;
+			}
+			return [255, 255, 255];
+		};
+		const out = [];
+		const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		for (let n; (n = walk.nextNode());) {
+			const el = n.parentElement;
+			if (!n.textContent.trim() || !el.checkVisibility() || el.closest('[disabled], .sr-only, option')) continue;
+			const s = getComputedStyle(el);
+			const [l1, l2] = [lum(rgb(s.color)), lum(background(el))].sort((a, b) => b - a);
+			const ratio = (l1 + 0.05) / (l2 + 0.05);
+			const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+			if (ratio < (large ? 3 : 4.5)) out.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className}: ${n.textContent.trim().slice(0, 30)}`);
+		}
+		return out;
+	});
+}

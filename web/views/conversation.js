@@ -60,9 +60,24 @@ function Attachments({ m }) {
 	</div>`;
 }
 
+/**
+ * Where a reply's email is: on its way (with the last error while deskd
+ * retries), sent, or not delivered (failed or bounced), with why as text.
+ */
+function MailState({ m }) {
+	const state = m.mail_status;
+	if (!state || m.direction !== 'outbound') return null;
+	const bad = state === 'failed' || state === 'bounced';
+	return html`<div class=${'mail-state mail-' + state}>
+		<strong>${t('mail.' + state)}</strong>
+		${m.mail_error && html` <span>${bad ? t('mail.reason') : t('mail.retrying')}</span> <span class="mail-error">${m.mail_error}</span>`}
+	</div>`;
+}
+
 function Message({ m, customerName, app }) {
-	const who = m.author_type === 'customer' ? customerName || t('message.customer') : userName(app, m.author_id);
-	const label = m.kind === 'note' ? t('message.note') : m.direction === 'inbound' ? t('message.inbound') : t('message.reply');
+	const system = m.author_type === 'system';
+	const who = m.author_type === 'customer' ? customerName || t('message.customer') : system ? t('event.system') : userName(app, m.author_id);
+	const label = m.kind === 'note' ? t('message.note') : m.direction === 'inbound' ? t('message.inbound') : system ? t('message.auto_ack') : t('message.reply');
 	return html`<article class=${`msg msg-${m.kind} msg-${m.direction}`} id=${'m-' + m.id} aria-label=${`${label}: ${who}`}>
 		<header>
 			<strong class="author">${who}</strong>
@@ -71,6 +86,7 @@ function Message({ m, customerName, app }) {
 		</header>
 		${m.html ? html`<${EmailFrame} source=${m.html} />` : html`<div class="body">${m.body}</div>`}
 		<${Attachments} m=${m} />
+		<${MailState} m=${m} />
 	</article>`;
 }
 
@@ -87,6 +103,9 @@ function value(field, v, app) {
 export function eventLines(ev, app) {
 	const actor = ev.actor_id === null ? t('event.system') : userName(app, ev.actor_id);
 	if (ev.type === 'ticket.created') return [t('event.created', { actor })];
+	const c = ev.changes || {};
+	if (ev.type === 'mail.failed') return [t('event.mail_failed', { error: c.error || t('event.none') })];
+	if (ev.type === 'mail.bounced') return [t('event.mail_bounced', { from: c.from || t('event.none'), text: c.text || t('event.none') })];
 	// a change is [from, to]; other members (message_id) say which, not what changed
 	const changes = Object.entries(ev.changes || {}).filter(([, v]) => Array.isArray(v) && v.length === 2);
 	return changes.map(([field, [from, to]]) => {
@@ -100,7 +119,7 @@ export function eventLines(ev, app) {
 function Event({ ev, app }) {
 	const lines = eventLines(ev, app);
 	if (!lines.length) return null;
-	return html`<div class="event" id=${'e-' + ev.id}>
+	return html`<div class=${ev.type.startsWith('mail.') ? 'event event-mail' : 'event'} id=${'e-' + ev.id}>
 		${lines.map((l) => html`<p>${l}</p>`)} <${Time} iso=${ev.created_at} />
 	</div>`;
 }

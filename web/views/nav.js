@@ -76,7 +76,7 @@ export function Nav({ route }) {
 			<button type="button" class="icon" onClick=${() => removeView(v)} aria-label=${t('views.delete', { name: v.name })}>×</button>
 		</li>`)}</ul>
 		${app.me.role === 'admin' && html`<h2>${t('nav.admin')}</h2>
-			<ul>${['agents', 'tokens', 'webhooks', 'macros'].map((s) => html`<li key=${s}>
+			<ul>${['agents', 'tokens', 'webhooks', 'macros', 'mailboxes'].map((s) => html`<li key=${s}>
 				<a href=${'#/admin/' + s} aria-current=${current === 'admin/' + s ? 'page' : undefined}>${t('admin.' + s)}</a></li>`)}</ul>`}
 	</nav>`;
 }

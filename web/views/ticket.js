@@ -12,6 +12,8 @@ import { Composer } from './composer.js';
 import { Conversation } from './conversation.js';
 import { CustomerCard } from './customer.js';
 
+const SENDING_POLL_MS = 4000;
+
 async function loadTicket(id) {
 	const [a, b, c] = await Promise.all([
 		get(`/tickets/${id}`), get(`/tickets/${id}/messages`), get(`/tickets/${id}/events`),
@@ -66,6 +68,17 @@ function Properties({ ticket, update, app, assigneeRef }) {
 	</section>`;
 }
 
+/** Who else the customer's emails copy, and the closed ticket this one follows. */
+function TicketMeta({ ticket }) {
+	const cc = ticket.cc || [];
+	const linked = ticket.linked_ticket_id;
+	if (!cc.length && !linked) return null;
+	return html`<p class="ticket-meta">
+		${cc.length > 0 && html`<span class="cc"><span class="muted">${t('ticket.cc')}</span> ${cc.join(', ')}</span>`}
+		${linked && html`<a href=${'#/tickets/' + linked}>${t('ticket.follows_up', { number: linked + 1000 })}</a>`}
+	</p>`;
+}
+
 function Presence({ others }) {
 	return html`<div class="presence" role="status" aria-live="polite">
 		${others.map((u) => html`<span key=${u.id} class=${'who ' + u.state}>
@@ -93,6 +106,14 @@ export function TicketPage({ id }) {
 	useEffect(() => {
 		if (data) document.title = `#${data.ticket.number} ${data.ticket.subject} · deskd`;
 	}, [data?.ticket.subject]);
+
+	// No event says an email went out: look again while one is on its way.
+	const sending = data?.messages.some((m) => m.mail_status === 'queued');
+	useEffect(() => {
+		if (!sending) return;
+		const poll = setTimeout(load, SENDING_POLL_MS);
+		return () => clearTimeout(poll);
+	}, [data]);
 
 	useLive((type, ev) => {
 		if (type === 'presence' || ev.ticket_id !== id) return;
@@ -132,6 +153,7 @@ export function TicketPage({ id }) {
 			<div class="page-head">
 				<h1 id="ticket-title"><span class="num">#${ticket.number}</span> ${ticket.subject}</h1>
 			</div>
+			<${TicketMeta} ticket=${ticket} />
 			<${Presence} others=${others} />
 			<${Conversation} messages=${data.messages} events=${data.events} customerName=${cust.data?.name} app=${app} />
 			<${Composer} ticket=${ticket} customer=${cust.data} messages=${data.messages} app=${app}
