@@ -198,6 +198,18 @@ static json_t *render_mailbox(const struct mailbox *b)
 	return o;
 }
 
+/* Whether two server settings name the same account on the same server, reached the same way. */
+static int same_server(json_t *a, json_t *b)
+{
+	static const char *const keys[] = { "host", "port", "security", "user", NULL };
+
+	for (int i = 0; keys[i]; i++)
+		if (!json_equal(json_object_get(a, keys[i]), json_object_get(b, keys[i])) &&
+		    (json_object_get(a, keys[i]) || json_object_get(b, keys[i])))
+			return 0;
+	return 1;
+}
+
 /* Checks one server object of the body into `out`, sealing a new password or keeping the old. */
 static enum err_code read_server(struct req *r, json_t *in, json_t *old, int imap, json_t **out)
 {
@@ -243,7 +255,9 @@ static enum err_code read_server(struct req *r, json_t *in, json_t *old, int ima
 		}
 		json_object_set_new(*out, "password_sealed", json_string(sealed));
 		free(sealed);
-	} else if (json_is_string(json_object_get(old, "password_sealed"))) {
+	} else if (json_is_string(json_object_get(old, "password_sealed")) &&
+		   same_server(*out, old)) {
+		/* kept only for the same server and user: else it would go wherever the host says */
 		json_object_set(*out, "password_sealed", json_object_get(old, "password_sealed"));
 	}
 	return E_OK;
@@ -317,18 +331,12 @@ static const char *const mailbox_fields[] = { "address",	   "name",	  "imap",
 					      "smtp",		   "fallback_charsets", "reopen_days",
 					      "auto_ack",	   "active",	  NULL };
 
-/* A deleted mailbox keeps its row, retired under a "deleted-" address. */
-static int mailbox_deleted(const struct mailbox *b)
-{
-	return !b->active && !strncmp(b->address, "deleted-", 8);
-}
-
 /* Reads a mailbox that has not been deleted: a deleted one is gone for the API. */
 static enum err_code mailbox_live(struct req *r, struct mailbox *b)
 {
 	enum err_code rc = store_mailbox_get(r->app->store, r->ids[0], b, &r->arena, &r->err);
 
-	if (!rc && mailbox_deleted(b))
+	if (!rc && b->deleted)
 		rc = error_set(&r->err, E_NOT_FOUND, "no mailbox %lld", (long long)r->ids[0]);
 	return rc;
 }
@@ -343,7 +351,7 @@ API_HANDLER(api_mailboxes_list)
 		return rc;
 	a = json_array();
 	for (int i = 0; i < list.n; i++)
-		if (!mailbox_deleted(&list.items[i]))
+		if (!list.items[i].deleted)
 			json_array_append_new(a, render_mailbox(&list.items[i]));
 	return http_reply_json(r, 200, json_pack("{so}", "mailboxes", a));
 }

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEASE_US ((int64_t)120 * 1000000)
+/* a claim's lease: long enough for a batch's first email (SMTP may take 130 s) */
+#define LEASE_US ((int64_t)300 * 1000000)
 #define BATCH 16
 
 struct jobs {
@@ -138,8 +139,14 @@ static void run_due(struct jobs *j)
 			break;
 		}
 		for (int i = 0; i < n && !j->stopping; i++) {
-			/* a job whose lease may end during the attempt is left to the next claim */
-			if (time_now_us() > now + LEASE_US - 15 * 1000000)
+			/*
+			 * A job whose lease may end during the attempt is left to the
+			 * next claim: another worker would run it too. An email may
+			 * take 130 s (connect and send timeouts), a webhook 15.
+			 */
+			int64_t needs = !strcmp(batch[i].kind, "email") ? 135 : 15;
+
+			if (time_now_us() > now + LEASE_US - needs * 1000000)
 				break;
 			if (!strcmp(batch[i].kind, "webhook"))
 				run_webhook(j, &batch[i], &a);

@@ -23,24 +23,65 @@ static const char *reply_subject(const struct ticket *t, struct arena *a)
 			    t->subject, strstr(t->subject, tag) ? "" : " ", strstr(t->subject, tag) ? "" : tag);
 }
 
+/*
+ * When to try again after a temporary failure (0: give up): mail servers
+ * retry for a day, and so does deskd, a relay down for an hour or a
+ * greylisting server asking to come back later must not lose a reply.
+ */
+static int64_t retry_time(const struct job *job)
+{
+	static const long delays[] = { 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800 };
+	int n = (int)(sizeof(delays) / sizeof(delays[0]));
+
+	if (job->attempts >= n)
+		return 0;
+	return time_now_us() + (int64_t)delays[job->attempts] * 1000000;
+}
+
+/* The first active mailbox that can send, for a ticket whose own mailbox cannot. */
+static void sending_mailbox(struct store *st, struct mailbox *out, struct mail_server *server,
+			    struct arena *a)
+{
+	mailbox_list list = { 0 };
+	struct error err;
+
+	memset(server, 0, sizeof(*server));
+	if (store_mailbox_list(st, &list, a, &err))
+		return;
+	for (int i = 0; i < list.n; i++) {
+		if (list.items[i].active &&
+		    mail_server_from_settings(list.items[i].settings, "smtp", server, NULL, a)) {
+			*out = list.items[i];
+			return;
+		}
+	}
+	memset(server, 0, sizeof(*server));
+}
+
 void jobs_run_email(struct store *st, const struct job *job, struct arena *a)
 {
 	struct mail_job mj;
 	struct mail_server server;
 	struct error err;
+	enum err_code rc;
 	const char **rcpts;
 	char *data;
 	size_t len;
 	int permanent = 0, n = 0;
 	int64_t retry_at = 0;
-	enum err_code rc;
 
-	if (store_mail_job_load(st, job->ref_id, &mj, a, &err)) {
+	if ((rc = store_mail_job_load(st, job->ref_id, &mj, a, &err))) {
+		/* gone or done elsewhere: drop the job; the database away: later */
+		int final = rc == E_NOT_FOUND || rc == E_CONFLICT;
+
 		log_error("email job %" PRId64 ": %s", job->id, err.message);
-		store_mail_job_result(st, job->id, job->ref_id, 0, err.message, 0, &err);
+		store_mail_job_result(st, job->id, job->ref_id, 0, err.message,
+				      final ? 0 : retry_time(job), &err);
 		return;
 	}
-	if (!mj.mailbox.id || !mail_server_from_settings(mj.mailbox.settings, "smtp", &server, NULL, a)) {
+	if (!mj.mailbox.id || !mail_server_from_settings(mj.mailbox.settings, "smtp", &server, NULL, a))
+		sending_mailbox(st, &mj.mailbox, &server, a);
+	if (!mj.mailbox.id || !server.host) {
 		store_mail_job_result(st, job->id, job->ref_id, 0,
 				      "no mailbox with SMTP settings to send from", 0, &err);
 		return;
@@ -82,8 +123,8 @@ void jobs_run_email(struct store *st, const struct job *job, struct arena *a)
 	for (int i = 0; i < mj.n_cc; i++)
 		rcpts[n++] = mj.cc[i];
 	rc = mail_smtp_send(&server, mj.mailbox.address, rcpts, n, data, len, &permanent, &err);
-	if (rc && !permanent && job->attempts + 1 < JOBS_MAX_ATTEMPTS)
-		retry_at = time_now_us() + jobs_backoff_seconds(job->attempts + 1) * 1000000;
+	if (rc && !permanent)
+		retry_at = retry_time(job);
 	if (rc)
 		log_info("email for message %" PRId64 " not sent (%s): %s", job->ref_id,
 			 retry_at ? "will retry" : "gave up", err.message);

@@ -277,8 +277,8 @@ static void add_found(const struct imap *c, int64_t lo, int64_t hi, int64_t *uid
 	qsort(uids + first, (size_t)(*n - first), sizeof(*uids), by_value);
 }
 
-enum err_code imap_uids_from(struct imap *c, int64_t from_uid, int max, int64_t **uids, int *n,
-			     struct arena *a, struct error *err)
+static enum err_code search(struct imap *c, int64_t from_uid, int unseen, int max, int64_t **uids,
+			    int *n, struct arena *a, struct error *err)
 {
 	int64_t uidvalidity, uidnext, lo;
 	char request[100];
@@ -296,12 +296,25 @@ enum err_code imap_uids_from(struct imap *c, int64_t from_uid, int max, int64_t 
 	for (lo = from_uid; lo < uidnext && *n < max; lo += SEARCH_WINDOW) {
 		int64_t hi = lo + SEARCH_WINDOW - 1;
 
-		snprintf(request, sizeof(request), "UID SEARCH UID %" PRId64 ":%" PRId64, lo, hi);
+		snprintf(request, sizeof(request), "UID SEARCH %sUID %" PRId64 ":%" PRId64,
+			 unseen ? "UNSEEN " : "", lo, hi);
 		if ((rc = run(c, request, NULL, "search", err)) != E_OK)
 			return rc;
 		add_found(c, lo, hi, *uids, n, max);
 	}
 	return E_OK;
+}
+
+enum err_code imap_uids_from(struct imap *c, int64_t from_uid, int max, int64_t **uids, int *n,
+			     struct arena *a, struct error *err)
+{
+	return search(c, from_uid, 0, max, uids, n, a, err);
+}
+
+enum err_code imap_uids_unseen(struct imap *c, int64_t from_uid, int max, int64_t **uids, int *n,
+			       struct arena *a, struct error *err)
+{
+	return search(c, from_uid, 1, max, uids, n, a, err);
 }
 
 enum err_code imap_fetch(struct imap *c, int64_t uid, char **data, size_t *len, struct arena *a,

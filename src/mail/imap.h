@@ -48,6 +48,10 @@ enum err_code imap_status(struct imap *c, int64_t *uidvalidity, int64_t *uidnext
 enum err_code imap_uids_from(struct imap *c, int64_t from_uid, int max, int64_t **uids, int *n,
 			     struct arena *a, struct error *err);
 
+/** Like imap_uids_from, only the messages without \Seen. */
+enum err_code imap_uids_unseen(struct imap *c, int64_t from_uid, int max, int64_t **uids, int *n,
+			       struct arena *a, struct error *err);
+
 /**
  * The raw bytes of the message with UID `uid`, exactly as stored, `*len`
  * long and NUL-terminated, in `a`. Does not set \Seen. E_NOT_FOUND when

@@ -19,8 +19,8 @@
 
 /**
  * Stores one email. `mailbox` (may be NULL) is the address it was sent to;
- * without it the mailbox is the first active one named in To, Cc or
- * Delivered-To, else the first active one, else none.
+ * without it the mailbox is the first active one named in To or Cc, else
+ * the first active one, else none.
  * Returns E_OK (see out->duplicate), E_INVALID when the input is not an email,
  * E_TOO_LARGE, or a store error (E_UNAVAILABLE: try again later).
  */

@@ -79,16 +79,46 @@ static int stopping(struct mail_poller *p)
 	return s;
 }
 
-/* One round for one mailbox; returns the error text to record (NULL: none). */
-static const char *poll_mailbox(struct poll_one *o, int64_t *validity, int64_t *last,
-				struct arena *a)
+/* Where polling of one mailbox stands; saved after each round. */
+struct poll_state {
+	int64_t validity, last; /* validity 0: only unseen messages are taken (see below) */
+	int64_t failed_uid;
+	int failures;
+};
+
+/*
+ * A message that failed in this many rounds in a row, while the server and
+ * the database answered, is skipped: one bad message must not hold up the
+ * mailbox for ever. It stays unread in the folder for a person to look at.
+ */
+#define POLL_GIVE_UP 5
+
+/* Notes a failure on `uid`; returns 1 when it is time to skip it. */
+static int failed_on(struct poll_state *ps, int64_t uid)
+{
+	if (ps->failed_uid != uid) {
+		ps->failed_uid = uid;
+		ps->failures = 0;
+	}
+	return ++ps->failures >= POLL_GIVE_UP;
+}
+
+/*
+ * One round for one mailbox; returns the error text to record (NULL: none).
+ *
+ * A mailbox polled for the first time, or whose folder changed its
+ * UIDVALIDITY, takes only the messages not yet \Seen: connecting an inbox
+ * must not turn its whole history into new tickets (and acknowledgements).
+ * After that, every message above the last UID taken is new.
+ */
+static const char *poll_mailbox(struct poll_one *o, struct poll_state *ps, struct arena *a)
 {
 	struct mail_server server;
 	const char *folder = NULL, *problem = NULL;
 	struct error err;
 	struct imap *c;
 	int64_t uidvalidity, uidnext, *uids;
-	int n;
+	int n, unseen_only;
 
 	if (!mail_server_from_settings(o->box.settings, "imap", &server, &folder, a))
 		return "the IMAP settings are incomplete or the password does not unseal";
@@ -98,16 +128,16 @@ static const char *poll_mailbox(struct poll_one *o, int64_t *validity, int64_t *
 		problem = arena_strdup(a, err.message);
 		goto out;
 	}
-	if (*validity != uidvalidity) {
-		if (*validity)
-			log_info("mailbox %s: UIDVALIDITY changed, reading the folder again",
-				 o->box.address);
-		*validity = uidvalidity;
-		*last = 0;
+	if (ps->validity && ps->validity != uidvalidity) {
+		log_info("mailbox %s: UIDVALIDITY changed, taking its unread messages again",
+			 o->box.address);
+		ps->validity = ps->last = 0;
 	}
-	if (uidnext && uidnext <= *last + 1)
+	unseen_only = !ps->validity;
+	if (uidnext && uidnext <= ps->last + 1)
 		goto out;
-	if (imap_uids_from(c, *last + 1, POLL_BATCH, &uids, &n, a, &err)) {
+	if ((unseen_only ? imap_uids_unseen : imap_uids_from)(c, ps->last + 1, POLL_BATCH, &uids, &n,
+							      a, &err)) {
 		problem = arena_strdup(a, err.message);
 		goto out;
 	}
@@ -117,14 +147,24 @@ static const char *poll_mailbox(struct poll_one *o, int64_t *validity, int64_t *
 		char *data;
 		size_t len;
 
-		if (imap_fetch(c, uids[i], &data, &len, a, &err)) {
-			problem = arena_strdup(a, err.message);
-			break;
-		}
-		rc = mail_ingest(o->p->store, data, len, o->box.address, &res, &err);
+		rc = imap_fetch(c, uids[i], &data, &len, a, &err);
+		if (!rc)
+			rc = mail_ingest(o->p->store, data, len, o->box.address, &res, &err);
 		if (rc && rc != E_INVALID && rc != E_TOO_LARGE) {
-			problem = arena_strdup(a, err.message); /* not stored: next round again */
-			break;
+			problem = arena_printf(a, "UID %" PRId64 ": %s", uids[i], err.message);
+			/*
+			 * A database that is away is not the message's fault. (An IMAP
+			 * server that is away fails imap_open, before any message.)
+			 */
+			if (rc == E_UNAVAILABLE && store_ping(o->p->store, &err))
+				break;
+			if (!failed_on(ps, uids[i]))
+				break; /* not stored: the next round tries it again */
+			log_error("mailbox %s: skipping UID %" PRId64 " after %d failed rounds: %s",
+				  o->box.address, uids[i], POLL_GIVE_UP, problem);
+			problem = arena_printf(a, "skipped %s", problem);
+			ps->last = uids[i];
+			continue;
 		}
 		if (rc) /* it will never be an email deskd can store: leave it read in the folder */
 			log_error("mailbox %s: UID %" PRId64 " refused: %s", o->box.address,
@@ -132,7 +172,13 @@ static const char *poll_mailbox(struct poll_one *o, int64_t *validity, int64_t *
 		if (imap_mark_seen(c, uids[i], &err))
 			log_error("mailbox %s: cannot mark UID %" PRId64 " seen: %s",
 				  o->box.address, uids[i], err.message);
-		*last = uids[i];
+		ps->last = uids[i];
+	}
+	/* the unread backlog is taken: from now on everything above is new */
+	if (unseen_only && n < POLL_BATCH && !problem) {
+		ps->validity = uidvalidity;
+		if (uidnext - 1 > ps->last)
+			ps->last = uidnext - 1;
 	}
 out:
 	imap_close(c);
@@ -142,16 +188,20 @@ out:
 static void *poll_thread(void *arg)
 {
 	struct poll_one *o = arg;
+	struct poll_state ps = { o->box.imap_uidvalidity, o->box.imap_last_uid,
+				 o->box.imap_failed_uid, o->box.imap_failures };
 	struct arena a;
 	struct error err;
-	int64_t validity = o->box.imap_uidvalidity, last = o->box.imap_last_uid;
 	const char *problem;
 
 	arena_init(&a);
-	problem = poll_mailbox(o, &validity, &last, &a);
+	problem = poll_mailbox(o, &ps, &a);
 	if (problem)
 		log_error("mailbox %s: %s", o->box.address, problem);
-	if (store_mailbox_polled(o->p->store, o->box.id, validity, last, problem, &err))
+	else
+		ps.failures = 0;
+	if (store_mailbox_polled(o->p->store, o->box.id, ps.validity, ps.last, ps.failed_uid,
+				 ps.failures, problem, &err))
 		log_error("mailbox %s: recording the poll: %s", o->box.address, err.message);
 	arena_release(&a);
 	return NULL;

@@ -18,6 +18,28 @@
 static unsigned char key[crypto_secretbox_KEYBYTES];
 static int have_key;
 
+/*
+ * A new key is written whole to a file of its own, then linked into place:
+ * a second server starting at the same moment finds either no key or a
+ * whole one, never a part (and the first link wins; the loser reads it).
+ */
+static int create_key(const char *path)
+{
+	char tmp[4200];
+	int fd, ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	crypto_secretbox_keygen(key);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) && !fsync(fd);
+	close(fd);
+	ok = ok && !link(tmp, path);
+	unlink(tmp);
+	return ok ? 0 : -1;
+}
+
 int mail_secret_init(const char *dir, char **err)
 {
 	char path[4096];
@@ -27,20 +49,11 @@ int mail_secret_init(const char *dir, char **err)
 	if (sodium_init() < 0)
 		die("cannot initialise libsodium");
 	snprintf(path, sizeof(path), "%s/mail.key", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		crypto_secretbox_keygen(key);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0 && write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) && !fsync(fd)) {
-			close(fd);
-			have_key = 1;
-			return 0;
-		}
-		if (fd >= 0)
-			close(fd);
-		/* another process made it first: read theirs */
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (access(path, F_OK) && errno == ENOENT && !create_key(path)) {
+		have_key = 1;
+		return 0;
 	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (asprintf(err, "cannot open %s: %s", path, strerror(errno)) < 0)
 			die("out of memory");

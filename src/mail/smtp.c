@@ -329,6 +329,8 @@ enum err_code mail_smtp_send(const struct mail_server *s, const char *from,
 		to = next;
 	}
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, to);
+	/* one refused Cc must not keep the reply from the others (the customer first) */
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L); /* sic, libcurl 7.88 */
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);

@@ -453,6 +453,13 @@ static struct store *open_store(const char *url, int brief, char **err)
 	pthread_cond_init(&st->stop_cond, NULL);
 	st->queue_tail = &st->queue;
 	st->brief = brief;
+	/*
+	 * A brief store's caller tells someone else "stored" the moment it
+	 * returns (mailgate's exit 0 lets the MTA delete its copy): its commits
+	 * must survive a power cut, not just a crash.
+	 */
+	if (brief && st->backend == DB_SQLITE)
+		db_exec(db, "PRAGMA synchronous=FULL");
 	if (st->backend == DB_SQLITE) {
 		st->writer = db;
 		st->checkpointer = brief ? NULL : db_open(url, 0, err);

@@ -398,6 +398,10 @@ struct mailbox {
 	int64_t imap_uidvalidity, imap_last_uid, polled_at; /* 0: never */
 	const char *poll_error;				      /* NULL: none */
 	int64_t created_at, updated_at;
+	int deleted;
+	/* the UID polling failed on, and in how many rounds in a row */
+	int64_t imap_failed_uid;
+	int imap_failures;
 };
 typedef STORE_LIST(struct mailbox) mailbox_list;
 
@@ -416,9 +420,13 @@ enum err_code store_mailbox_update(struct store *st, int64_t id, const char *nam
 				   const char *settings, int active, struct mailbox *out,
 				   struct arena *a, struct error *err);
 enum err_code store_mailbox_delete(struct store *st, int64_t id, struct error *err);
-/** Records where IMAP polling got to (error NULL: it went well). */
+/**
+ * Records where IMAP polling got to (error NULL: it went well), and the UID
+ * it failed on with the count of rounds in a row that failed on it.
+ */
 enum err_code store_mailbox_polled(struct store *st, int64_t id, int64_t uidvalidity,
-				   int64_t last_uid, const char *error, struct error *err);
+				   int64_t last_uid, int64_t failed_uid, int failures,
+				   const char *error, struct error *err);
 
 struct mail_message;
 

@@ -30,6 +30,20 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
+/* Message-IDs longer than this are kept by their hash: a key must fit in an index entry. */
+#define MAIL_ID_MAX 250
+
+static const char *id_key(const char *id, char buf[72])
+{
+	char hex[65];
+
+	if (strlen(id) <= MAIL_ID_MAX)
+		return id;
+	sha256_hex(id, strlen(id), hex);
+	snprintf(buf, 72, "long:%s", hex);
+	return buf;
+}
+
 static enum err_code blob_put(struct db *db, const void *data, size_t len, const char *sha256,
 			      struct error *err)
 {
@@ -93,6 +107,29 @@ struct attachment_new {
 	const char *sha256; /* NULL: computed */
 };
 
+/*
+ * A file name without the invisible characters that reorder what is shown
+ * (bidirectional overrides and marks): "invoice\u202Efdp.exe" would read as
+ * "invoiceexe.pdf" in the conversation and in every email that carries it.
+ */
+static const char *visible_name(const char *name, struct arena *a)
+{
+	char *out = arena_strdup(a, name), *w = out;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p;) {
+		int skip = (p[0] == 0xe2 && p[1] == 0x80 &&
+			    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) ||
+			   (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+
+		if (skip)
+			p += 3;
+		else
+			*w++ = (char)*p++;
+	}
+	*w = '\0';
+	return *out ? out : "attachment";
+}
+
 static enum err_code attachment_insert(struct db *db, const struct attachment_new *n,
 				       struct attachment_read *r, struct error *err)
 {
@@ -106,7 +143,8 @@ static enum err_code attachment_insert(struct db *db, const struct attachment_ne
 		sha256_hex(n->data, n->size, sha);
 	if ((rc = blob_put(db, n->data, n->size, sha, err)))
 		return rc;
-	struct db_arg args[] = { DB_ID(n->message_id), DB_S(n->filename), DB_S(n->content_type),
+	struct db_arg args[] = { DB_ID(n->message_id), DB_S(visible_name(n->filename, r->a)),
+				 DB_S(n->content_type),
 				 DB_S(n->content_id),  DB_T(sha),	  DB_I((int64_t)n->size),
 				 DB_I(n->is_inline),   DB_ID(n->user_id), DB_I(time_now_us()) };
 	qrc = db_query(db,
@@ -281,7 +319,7 @@ int messages_load_attachments(struct db *db, int64_t ticket_id, message_list *li
 
 #define MAILBOX_COLS                                                                     \
 	"id, address, name, settings, active, imap_uidvalidity, imap_last_uid, polled_at," \
-	" poll_error, created_at, updated_at"
+	" poll_error, created_at, updated_at, deleted, imap_failed_uid, imap_failures"
 
 struct mailbox_read {
 	struct mailbox *one;
@@ -306,6 +344,9 @@ static int read_mailbox(struct db_row *row, void *arg)
 	m->poll_error = col_str(row, 8, r->a);
 	m->created_at = db_col_int(row, 9);
 	m->updated_at = db_col_int(row, 10);
+	m->deleted = (int)db_col_int(row, 11);
+	m->imap_failed_uid = db_col_int(row, 12);
+	m->imap_failures = (int)db_col_int(row, 13);
 	r->found = 1;
 	return 0;
 }
@@ -388,12 +429,21 @@ static enum err_code mailbox_update_tx(struct db *db, void *arg, struct error *e
 	int qrc = db_query(db,
 			   "UPDATE mailboxes SET name = COALESCE($2, name),"
 			   " settings = COALESCE($3, settings), active = COALESCE($4, active),"
-			   " updated_at = $5 WHERE id = $1 RETURNING " MAILBOX_COLS,
+			   " updated_at = $5 WHERE id = $1 AND deleted = 0 RETURNING " MAILBOX_COLS,
 			   args, 5, read_mailbox, &r);
 
 	if (qrc)
 		return store_fail(db, qrc, err, "changing mailbox");
-	return r.found ? E_OK : error_set(err, E_NOT_FOUND, "no mailbox %lld", (long long)w->id);
+	if (!r.found)
+		return error_set(err, E_NOT_FOUND, "no mailbox %lld", (long long)w->id);
+	/* new settings may be what the waiting emails waited for: try them now */
+	struct db_arg j_args[] = { DB_I(time_now_us()) };
+	if (w->settings && (qrc = db_query(db,
+					   "UPDATE jobs SET run_at = $1 WHERE kind = 'email' AND"
+					   " state = 'pending' AND run_at > $1",
+					   j_args, 1, NULL, NULL)))
+		return store_fail(db, qrc, err, "retrying emails");
+	return E_OK;
 }
 
 enum err_code store_mailbox_update(struct store *st, int64_t id, const char *name,
@@ -412,9 +462,8 @@ static enum err_code mailbox_delete_tx(struct db *db, void *arg, struct error *e
 	int64_t id = *(int64_t *)arg, found = 0;
 	struct db_arg args[] = { DB_I(id), DB_I(time_now_us()) };
 	int qrc = db_query(db,
-			   "UPDATE mailboxes SET active = 0, address = 'deleted-' || id || '-' ||"
-			   " address, updated_at = $2 WHERE id = $1 AND address NOT LIKE 'deleted-%'"
-			   " RETURNING id",
+			   "UPDATE mailboxes SET active = 0, deleted = 1, address = 'deleted-' || id ||"
+			   " '-' || address, updated_at = $2 WHERE id = $1 AND deleted = 0 RETURNING id",
 			   args, 2, row_int, &found);
 
 	if (qrc)
@@ -428,27 +477,31 @@ enum err_code store_mailbox_delete(struct store *st, int64_t id, struct error *e
 }
 
 struct polled {
-	int64_t id, uidvalidity, last_uid;
+	int64_t id, uidvalidity, last_uid, failed_uid;
+	int failures;
 	const char *error;
 };
 
 static enum err_code polled_tx(struct db *db, void *arg, struct error *err)
 {
 	struct polled *p = arg;
-	struct db_arg args[] = { DB_I(p->id), DB_ID(p->uidvalidity), DB_I(p->last_uid),
-				 DB_I(time_now_us()), DB_S(p->error) };
+	struct db_arg args[] = { DB_I(p->id),	      DB_ID(p->uidvalidity), DB_I(p->last_uid),
+				 DB_I(time_now_us()), DB_S(p->error),	     DB_I(p->failed_uid),
+				 DB_I(p->failures) };
 	int qrc = db_query(db,
 			   "UPDATE mailboxes SET imap_uidvalidity = $2, imap_last_uid = $3,"
-			   " polled_at = $4, poll_error = $5 WHERE id = $1",
-			   args, 5, NULL, NULL);
+			   " polled_at = $4, poll_error = $5, imap_failed_uid = $6,"
+			   " imap_failures = $7 WHERE id = $1",
+			   args, 7, NULL, NULL);
 
 	return qrc ? store_fail(db, qrc, err, "recording poll") : E_OK;
 }
 
 enum err_code store_mailbox_polled(struct store *st, int64_t id, int64_t uidvalidity,
-				   int64_t last_uid, const char *error, struct error *err)
+				   int64_t last_uid, int64_t failed_uid, int failures,
+				   const char *error, struct error *err)
 {
-	struct polled p = { id, uidvalidity, last_uid, error };
+	struct polled p = { id, uidvalidity, last_uid, failed_uid, failures, error };
 
 	return store_write(st, polled_tx, &p, err);
 }
@@ -501,7 +554,8 @@ static const char *customer_email(struct db *db, int64_t customer_id, struct are
 static enum err_code record_mail_id(struct db *db, const char *mail_id, int64_t ticket_id,
 				    int64_t message_id, struct error *err)
 {
-	struct db_arg args[] = { DB_S(mail_id), DB_I(ticket_id), DB_I(message_id) };
+	char buf[72];
+	struct db_arg args[] = { DB_T(id_key(mail_id, buf)), DB_I(ticket_id), DB_I(message_id) };
 	int qrc = db_query(db, "INSERT INTO mail_ids (mail_id, ticket_id, message_id) VALUES ($1, $2, $3)",
 			   args, 3, NULL, NULL);
 
@@ -578,7 +632,8 @@ static int read_mail_ref(struct db_row *row, void *arg)
 
 static int find_mail_id(struct db *db, const char *mail_id, struct mail_ref *out)
 {
-	struct db_arg args[] = { DB_S(mail_id) };
+	char buf[72];
+	struct db_arg args[] = { DB_T(id_key(mail_id, buf)) };
 
 	out->ticket_id = out->message_id = 0;
 	return db_query(db, "SELECT ticket_id, message_id FROM mail_ids WHERE mail_id = $1", args,
@@ -689,6 +744,10 @@ static int machine_sender(const char *email)
 	return !email;
 }
 
+/* Addresses a ticket copies at most: replies go to each of them. */
+#define CC_MAX 20
+
+/* `old` (a JSON array text, may be NULL) plus the Cc of m (may be NULL) but the skipped ones. */
 static json_t *cc_merge(const char *old, const struct mail_message *m, const char *skip1,
 			const char *skip2)
 {
@@ -698,7 +757,7 @@ static json_t *cc_merge(const char *old, const struct mail_message *m, const cha
 		json_decref(list);
 		list = json_array();
 	}
-	for (int i = 0; i < m->n_cc; i++) {
+	for (int i = 0; m && i < m->n_cc && json_array_size(list) < CC_MAX; i++) {
 		const char *e = m->cc[i].email;
 		size_t j;
 		json_t *v;
@@ -711,6 +770,9 @@ static json_t *cc_merge(const char *old, const struct mail_message *m, const cha
 	}
 	return list;
 }
+
+/* Mail older than this is not acknowledged. */
+#define ACK_MAX_AGE_US ((int64_t)24 * 3600 * 1000000)
 
 struct ingest {
 	const struct mail_in *in;
@@ -769,8 +831,9 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	struct mail_result *out = g->out;
 	struct arena *a = g->a;
 	const char *raw_sha = in->raw_sha256;
-	const char *key, *sender, *body, *old_cc = NULL, *mailbox_address = NULL;
+	const char *key, *sender, *sender_name, *body, *old_cc = NULL, *mailbox_address = NULL;
 	int64_t ticket_id = 0, linked = 0, customer_id = 0, message_id = 0;
+	int stranger = 0, person;
 	struct mail_ref ref;
 	struct ticket t;
 	enum err_code rc;
@@ -794,8 +857,18 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 			return record_bounce(db, m, &ref, key, out, err);
 	}
 
-	sender = m->from.email ? m->from.email : m->reply_to.email;
-	if (!sender)
+	/*
+	 * The customer is who wrote, except that web forms and shop notifications
+	 * send From a no-reply address with the person in Reply-To.
+	 */
+	sender = m->from.email;
+	sender_name = m->from.name;
+	if (m->reply_to.email && (!sender || machine_sender(sender))) {
+		sender = m->reply_to.email;
+		sender_name = m->reply_to.name;
+	}
+	person = sender && strlen(sender) <= 254 && !machine_sender(sender);
+	if (!sender || strlen(sender) > 254) /* no address a reply could reach */
 		sender = "unknown@unknown.invalid";
 	if ((qrc = thread_by_ids(db, m, &ticket_id)) ||
 	    (!ticket_id && (qrc = thread_by_subject(db, m->subject, sender, &ticket_id))))
@@ -814,8 +887,10 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	if (ticket_id) {
 		struct message msg;
 
-		if ((rc = customer_for_email(db, sender, m->from.name, &customer_id, a, err)))
+		if ((rc = customer_for_email(db, sender, sender_name, &customer_id, a, err)))
 			return rc;
+		/* someone else answering in the thread: their Cc does not join the ticket */
+		stranger = customer_id != t.customer_id;
 		struct message_new mn = { .ticket_id = ticket_id, .author_id = customer_id,
 					  .kind = "reply", .direction = "inbound",
 					  .author_type = "customer", .body = body, .html = m->html };
@@ -827,7 +902,7 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 		struct ticket_new tn = { .subject = *m->subject ? m->subject : "(no subject)",
 					 .body = body, .channel = "email", .priority = "normal",
 					 .status = "new", .customer_email = sender,
-					 .customer_name = m->from.name, .html = m->html,
+					 .customer_name = sender_name, .html = m->html,
 					 .tags = tags, .n_tags = m->bounce };
 
 		if ((rc = ticket_insert(db, &tn, &t, &message_id, a, err)))
@@ -852,7 +927,9 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 			return store_fail(db, qrc, err, "reading mailbox");
 		mailbox_address = addr.s;
 	}
-	json_t *cc = cc_merge(old_cc, m, sender, mailbox_address);
+	if (stranger && old_cc && strstr(old_cc, arena_printf(a, "\"%s\"", sender)))
+		stranger = 0; /* copied before: one of the conversation */
+	json_t *cc = cc_merge(old_cc, stranger ? NULL : m, sender, mailbox_address);
 	char *cc_text = json_dumps(cc, JSON_COMPACT);
 	json_t *msg_cc = cc_merge(NULL, m, NULL, NULL);
 	char *msg_cc_text = json_array_size(msg_cc) ? json_dumps(msg_cc, JSON_COMPACT) : NULL;
@@ -898,11 +975,14 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	out->ticket_id = ticket_id;
 	out->message_id = message_id;
 
-	/* an acknowledgement for a new ticket from a person, never for machines */
+	/*
+	 * An acknowledgement for a new ticket from a person, never for machines,
+	 * and never for old mail (a folder read again must not answer its past).
+	 */
 	if (out->new_ticket && in->ack_body && in->mailbox_id && !m->auto_submitted &&
-	    !m->bounce && !machine_sender(m->from.email)) {
+	    !m->bounce && person && (!m->date_us || m->date_us > time_now_us() - ACK_MAX_AGE_US)) {
 		struct message ack;
-		const char *name = m->from.name ? m->from.name : "";
+		const char *name = sender_name ? sender_name : "";
 
 		struct message_new mn = { .ticket_id = ticket_id, .kind = "reply",
 					  .direction = "outbound", .author_type = "system",
@@ -969,6 +1049,9 @@ static int read_job_message(struct db_row *row, void *arg)
 	return 0;
 }
 
+/* Message-IDs in References at most. */
+#define REFERENCES_MAX 12
+
 static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job *j,
 			      struct arena *a, struct error *err)
 {
@@ -990,6 +1073,10 @@ static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job
 		return store_fail(db, qrc, err, "reading message");
 	if (!mr.found || !j->msg.mail_id)
 		return error_set(err, E_NOT_FOUND, "message %lld has no email", (long long)message_id);
+	/* another worker sent it already (its lease ran out while it was sending) */
+	if (strcmp(j->msg.mail_status ? j->msg.mail_status : "", "queued"))
+		return error_set(err, E_CONFLICT, "the email of message %lld is %s already",
+				 (long long)message_id, j->msg.mail_status ? j->msg.mail_status : "gone");
 	if ((rc = ticket_load(db, j->msg.ticket_id, &j->ticket, a, err)))
 		return rc;
 	struct db_arg t_args[] = { DB_I(j->ticket.id) };
@@ -1041,6 +1128,12 @@ static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job
 	}
 	if (j->n_references)
 		j->in_reply_to = j->references[j->n_references - 1];
+	/* as mail clients do: the first email of the thread and the last few */
+	if (j->n_references > REFERENCES_MAX) {
+		memmove(&j->references[1], &j->references[j->n_references - REFERENCES_MAX + 1],
+			(REFERENCES_MAX - 1) * sizeof(*j->references));
+		j->n_references = REFERENCES_MAX;
+	}
 	j->attachment_data = arena_alloc(a, (size_t)(j->msg.n_attachments + 1) * sizeof(void *));
 	for (int i = 0; i < j->msg.n_attachments; i++) {
 		struct blob_read b = { .data = &j->attachment_data[i], .a = a };
@@ -1086,7 +1179,8 @@ static enum err_code job_result_tx(struct db *db, void *arg, struct error *err)
 			   " AND mail_status = 'queued' RETURNING ticket_id",
 			   m_args, 3, row_int, &ticket_id);
 
-	if (!qrc && r->retry_at && !r->ok)
+	/* a retry only while the message still waits: else another worker finished it */
+	if (!qrc && r->retry_at && !r->ok && ticket_id)
 		qrc = db_query(db,
 			       "UPDATE jobs SET state = 'pending', run_at = $2, attempts = attempts + 1,"
 			       " last_error = $3 WHERE id = $1",
@@ -1095,6 +1189,12 @@ static enum err_code job_result_tx(struct db *db, void *arg, struct error *err)
 		qrc = db_query(db, "DELETE FROM jobs WHERE id = $1", j_args, 1, NULL, NULL);
 	if (qrc)
 		return store_fail(db, qrc, err, "recording email");
+	if (r->ok && ticket_id)
+		return store_record_event(db, ticket_id, 0, 0, "mail.sent",
+					  json_pack("{sI}", "message_id", (json_int_t)r->message_id),
+					  json_pack("{sI sI}", "ticket_id", (json_int_t)ticket_id,
+						    "message_id", (json_int_t)r->message_id),
+					  err);
 	if (!r->ok && !r->retry_at && ticket_id)
 		return store_record_event(db, ticket_id, 0, 0, "mail.failed",
 					  json_pack("{sI ss}", "message_id", (json_int_t)r->message_id,

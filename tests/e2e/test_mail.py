@@ -4,8 +4,10 @@ people (never machines) and keeps mailbox passwords sealed."""
 
 import email
 import email.policy
+import email.utils
 import hashlib
 import os
+import re
 import unittest
 import uuid
 
@@ -18,12 +20,20 @@ def corpus(name):
     return (CORPUS / name).read_bytes()
 
 
+def fresh(raw):
+    """The email with its Date set to now: a new email, as far as acknowledgements go."""
+    now = email.utils.formatdate().encode()
+    return re.sub(rb"(?mi)^Date:[^\r\n]*", b"Date: " + now, raw, count=1)
+
+
 def make_email(subject, body="Hello, where is my order?", sender="Jane Doe <jane@shop.example>",
-               to="support@help.example", message_id=None, headers=(), charset="utf-8"):
-    """A small text/plain email as bytes; message_id None makes a fresh one."""
+               to="support@help.example", message_id=None, headers=(), charset="utf-8",
+               date=None):
+    """A small text/plain email as bytes, written now unless `date` says otherwise;
+    message_id None makes a fresh one."""
     mid = message_id or "%s@mail.example" % uuid.uuid4().hex
     lines = ["From: " + sender, "To: " + to, "Subject: " + subject,
-             "Date: Tue, 03 Nov 2026 11:00:00 +0000", "Message-ID: <%s>" % mid,
+             "Date: " + (date or email.utils.formatdate()), "Message-ID: <%s>" % mid,
              "MIME-Version: 1.0", "Content-Type: text/plain; charset=" + charset,
              "Content-Transfer-Encoding: 8bit"]
     lines += list(headers)
@@ -534,19 +544,42 @@ class AutoAckTest(MailCase):
                    "Hello Jane, we got \"%s\" (Jane Doe)." % subject)
 
     def test_korean_gets_ko_template(self):
-        self.acked(self.deliver(corpus("charset-euc-kr.eml")),
+        self.acked(self.deliver(fresh(corpus("charset-euc-kr.eml"))),
                    "김철수님, 문의가 접수되었습니다: 배송 문의")
 
     def test_japanese_gets_ja_template(self):
         """A Japanese name is family name first: {{customer.first_name}} is the
         whole name, never the family name alone; the number is the one people see."""
-        res = self.deliver(corpus("charset-shift_jis.eml"))
+        res = self.deliver(fresh(corpus("charset-shift_jis.eml")))
         self.acked(res, "鈴木 一郎様、お問い合わせ #%d を受け付けました。"
                    % (res["ticket_id"] + 1000))
 
     def test_auto_submitted_no_is_a_person(self):
-        res = self.deliver(corpus("auto-submitted-no.eml"))
+        res = self.deliver(fresh(corpus("auto-submitted-no.eml")))
         self.acked(res, "Hello Customer, we got \"A person wrote this\" (Customer).")
+
+    def test_no_ack_for_old_mail(self):
+        """A folder read again must not answer its past: mail over a day old gets none."""
+        raw, _ = make_email("Old question " + unique(), "Where is it?",
+                            sender="Old Timer <%s@example.org>" % unique("o"),
+                            to="support@shop.example", date="Tue, 03 Nov 2026 11:00:00 +0000")
+        res = self.deliver(raw)
+        self.assertTrue(res["new_ticket"])
+        self.not_acked(res)
+
+    def test_reply_to_of_a_no_reply_sender_is_the_customer(self):
+        """A web form sends From a no-reply address; the person is in Reply-To."""
+        person = unique("form") + "@buyer.example"
+        raw, _ = make_email("Contact form " + unique(), "Do you ship to Busan?",
+                            sender="Shop Forms <noreply@shop.example>", to="support@shop.example",
+                            headers=("Reply-To: Min-ji Park <%s>" % person,))
+        res = self.deliver(raw)
+        t = self.acked(res, "Hello Min-ji, we got \"%s\" (Min-ji Park)."
+                       % self.ticket(res["ticket_id"])["subject"])
+        c = self.expect(self.as_agent("GET", "/api/v1/customers/%d" % t["customer_id"]),
+                        200)["customer"]
+        self.assertEqual(c["name"], "Min-ji Park")
+        self.assertIn(person, [i["value"] for i in c["identities"]])
 
     def test_no_ack_for_machines(self):
         for name in ("auto-replied.eml", "precedence-bulk.eml", "x-autoreply.eml",
@@ -691,19 +724,26 @@ class MailboxTest(MailCase):
                   self.as_admin("GET", "/api/v1/mailboxes/%d" % box["id"])):
             self.expect(r, 200)
             self.assert_no_password(r)
-        # a PATCH without a password keeps it
+        # a PATCH without a password keeps it for the same server and user
+        same = {k: box["imap"][k] for k in ("host", "port", "security", "user")}
         r = self.as_admin("PATCH", "/api/v1/mailboxes/%d" % box["id"],
-                          {"name": "Renamed", "imap": {"host": "imap2.help.example",
-                                                       "port": 143, "security": "starttls"}})
+                          {"name": "Renamed", "imap": dict(same, folder="Support")})
         got = self.expect(r, 200)["mailbox"]
         self.assert_no_password(r)
         self.assertEqual(got["name"], "Renamed")
-        self.assertEqual(got["imap"]["host"], "imap2.help.example")
+        self.assertEqual(got["imap"]["folder"], "Support")
         self.assertTrue(got["imap"]["password_set"])
         self.assertTrue(got["smtp"]["password_set"])
         got = self.expect(self.as_admin("GET", "/api/v1/mailboxes/%d" % box["id"]),
                           200)["mailbox"]
         self.assertTrue(got["imap"]["password_set"])
+        # but never for another server: it would be sent to whoever runs that one
+        r = self.as_admin("PATCH", "/api/v1/mailboxes/%d" % box["id"],
+                          {"imap": dict(same, host="imap2.help.example")})
+        got = self.expect(r, 200)["mailbox"]
+        self.assertEqual(got["imap"]["host"], "imap2.help.example")
+        self.assertFalse(got["imap"]["password_set"])
+        self.assertTrue(got["smtp"]["password_set"], "the other server keeps its own")
         # not in the database in clear
         if BACKEND == "sqlite":
             dump = b""

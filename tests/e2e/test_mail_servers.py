@@ -386,13 +386,19 @@ class ImapPollingTest(MailCase):
         super().setUpClass()
         cls.folders = {}
         for which in ("a", "b"):
-            name = "%s%s" % (cls.run_id, which)
-            path = os.path.join(MAIL["IMAP_MAILDIR"], "." + name)
-            for sub in ("", "cur", "new", "tmp"):
-                os.makedirs(os.path.join(path, sub), exist_ok=True)
-                as_nobody(os.path.join(path, sub))
-            cls.folders[which] = (name, path)
+            cls.make_folder(which)
         cls.dropped = {"a": 0, "b": 0, "c": 0}
+
+    @classmethod
+    def make_folder(cls, which):
+        """A Maildir++ folder of this run's own (Dovecot sees it as a folder of INBOX)."""
+        name = "%s%s" % (cls.run_id, which)
+        path = os.path.join(MAIL["IMAP_MAILDIR"], "." + name)
+        for sub in ("", "cur", "new", "tmp"):
+            os.makedirs(os.path.join(path, sub), exist_ok=True)
+            as_nobody(os.path.join(path, sub))
+        cls.folders[which] = (name, path)
+        return path
 
     @classmethod
     def tearDownClass(cls):
@@ -528,12 +534,7 @@ class ImapPollingTest(MailCase):
         self.wait_seen_after_ticket("a", name, known)
         self.wait_last_uid("a", "a")
         # another folder: another UIDVALIDITY, UIDs from 1 again
-        new_folder = "%sc" % self.run_id
-        path = os.path.join(MAIL["IMAP_MAILDIR"], "." + new_folder)
-        for sub in ("", "cur", "new", "tmp"):
-            os.makedirs(os.path.join(path, sub), exist_ok=True)
-            as_nobody(os.path.join(path, sub))
-        self.folders["c"] = (new_folder, path)
+        self.make_folder("c")
         fresh = "Fresh %s" % unique()
         self.drop("c", data)
         fresh_name = self.drop("c", self.email_for("a", fresh))
@@ -555,6 +556,28 @@ class ImapPollingTest(MailCase):
         time.sleep(3)
         self.assertEqual(self.tickets_with(subject), [])
         self.assertNotIn("S", self.flags("b", name) or "")
+
+
+    def test_f_connecting_an_inbox_takes_only_its_unread_mail(self):
+        """Read history stays history: a new mailbox on a folder with old, read
+        mail makes tickets only of the unread messages, then of every new one."""
+        path = self.make_folder("d")
+        self.dropped["d"] = 0
+        old, unread, later = ("%s %s" % (w, unique()) for w in ("Old", "Unread", "Later"))
+        read_name = unique("r")
+        with open(os.path.join(path, "cur", read_name + ":2,S"), "wb") as f:
+            f.write(self.email_for("a", old))
+        as_nobody(os.path.join(path, "cur", read_name + ":2,S"))
+        unread_name = self.drop("d", self.email_for("a", unread))
+        box = self.create_mailbox("imap-d-%s@shop.test" % self.run_id,
+                                  imap=self.imap_settings("d", "starttls"))
+        self.wait_seen_after_ticket("d", unread_name, unread)
+        later_name = self.drop("d", self.email_for("a", later))
+        self.wait_seen_after_ticket("d", later_name, later)
+        self.assertEqual(self.tickets_with(old), [], "read history became a ticket")
+        got = wait_for("imap_last_uid 3", lambda: (lambda b: b if b["imap_last_uid"] == 3
+                                                   else None)(self.mailbox(box["id"])))
+        self.assertIsNone(got["poll_error"], got)
 
 
 class OutboundFailureTest(MailCase):
