@@ -256,7 +256,7 @@ static enum err_code read_server(struct req *r, json_t *in, json_t *old, int ima
 		json_object_set_new(*out, "password_sealed", json_string(sealed));
 		free(sealed);
 	} else if (json_is_string(json_object_get(old, "password_sealed")) &&
-		   same_server(*out, old)) {
+		   same_server(*out, old) && !json_is_null(json_object_get(in, "password"))) {
 		/* kept only for the same server and user: else it would go wherever the host says */
 		json_object_set(*out, "password_sealed", json_object_get(old, "password_sealed"));
 	}

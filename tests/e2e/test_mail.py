@@ -744,6 +744,11 @@ class MailboxTest(MailCase):
         self.assertEqual(got["imap"]["host"], "imap2.help.example")
         self.assertFalse(got["imap"]["password_set"])
         self.assertTrue(got["smtp"]["password_set"], "the other server keeps its own")
+        smtp = {k: got["smtp"][k] for k in ("host", "port", "security", "user")}
+        r = self.as_admin("PATCH", "/api/v1/mailboxes/%d" % box["id"],
+                          {"smtp": dict(smtp, password=None)})
+        self.assertFalse(self.expect(r, 200)["mailbox"]["smtp"]["password_set"],
+                         "a null password removes it")
         # not in the database in clear
         if BACKEND == "sqlite":
             dump = b""
