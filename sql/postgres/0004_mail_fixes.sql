@@ -5,3 +5,6 @@ ALTER TABLE mailboxes ADD COLUMN deleted BIGINT NOT NULL DEFAULT 0;
 UPDATE mailboxes SET deleted = 1 WHERE active = 0 AND address LIKE 'deleted-%';
 ALTER TABLE mailboxes ADD COLUMN imap_failed_uid BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE mailboxes ADD COLUMN imap_failures BIGINT NOT NULL DEFAULT 0;
+-- expiring an upload asks whether anything else holds its bytes
+CREATE INDEX attachments_sha256 ON attachments(sha256);
+CREATE INDEX messages_raw_sha256 ON messages(raw_sha256) WHERE raw_sha256 IS NOT NULL;

@@ -16,6 +16,7 @@
 /* a claim's lease: long enough for a batch's first email (SMTP may take 130 s) */
 #define LEASE_US ((int64_t)300 * 1000000)
 #define BATCH 16
+#define HOUR_US ((int64_t)3600 * 1000000)
 
 struct jobs {
 	struct store *store;
@@ -163,6 +164,7 @@ static void run_due(struct jobs *j)
 static void *worker_main(void *arg)
 {
 	struct jobs *j = arg;
+	int64_t last_expiry = 0;
 
 	pthread_mutex_lock(&j->lock);
 	while (!j->stopping) {
@@ -175,6 +177,12 @@ static void *worker_main(void *arg)
 		/* claiming is a write; look first, so an idle queue costs the writer nothing */
 		if (store_jobs_pending(j->store, time_now_us(), &due, &err) == E_OK && due)
 			run_due(j);
+		/* hourly: uploads no reply took within a day */
+		if (time_mono_us() - last_expiry > HOUR_US || !last_expiry) {
+			last_expiry = time_mono_us();
+			if (store_uploads_expire(j->store, time_now_us() - 24 * HOUR_US, &err))
+				log_error("expiring uploads: %s", err.message);
+		}
 		pthread_mutex_lock(&j->lock);
 		if (j->woken || j->stopping)
 			continue;

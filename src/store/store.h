@@ -382,6 +382,8 @@ enum err_code store_events_since(struct store *st, int64_t after_id, int limit, 
 enum err_code store_attachment_create(struct store *st, int64_t user_id, const char *filename,
 				      const char *content_type, const void *data, size_t size,
 				      struct attachment *out, struct arena *a, struct error *err);
+/** Deletes uploads created before `before` that no message took, and their unshared bytes. */
+enum err_code store_uploads_expire(struct store *st, int64_t before, struct error *err);
 /** One attachment and, when data is not NULL, its bytes (in the arena). */
 enum err_code store_attachment_get(struct store *st, int64_t id, struct attachment *out,
 				   const unsigned char **data, struct arena *a, struct error *err);

@@ -275,6 +275,59 @@ enum err_code attachments_link(struct db *db, struct message *m, int64_t user_id
 	return E_OK;
 }
 
+struct string_list {
+	const char ***items;
+	int *n, cap;
+	struct arena *a;
+};
+
+static int read_string(struct db_row *row, void *arg)
+{
+	struct string_list *r = arg;
+
+	*(const char **)list_push((void **)r->items, r->n, &r->cap, sizeof(char *), r->a) =
+		col_str(row, 0, r->a);
+	return 0;
+}
+
+/*
+ * Uploads no message took within a day are deleted, with their bytes unless
+ * something else holds the same file: an upload is meant for the next reply,
+ * and nobody may fill the database with files no one sees.
+ */
+static enum err_code uploads_expire_tx(struct db *db, void *arg, struct error *err)
+{
+	int64_t before = *(int64_t *)arg;
+	struct { const char **items; int n, cap; } gone = { 0 };
+	struct string_list shas = { (const char ***)&gone.items, &gone.n, 0, NULL };
+	struct arena a;
+	struct db_arg args[] = { DB_I(before) };
+	int qrc;
+
+	arena_init(&a);
+	shas.a = &a;
+	qrc = db_query(db,
+		       "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1"
+		       " RETURNING sha256",
+		       args, 1, read_string, &shas);
+	for (int i = 0; !qrc && i < gone.n; i++) {
+		struct db_arg b_args[] = { DB_S(gone.items[i]) };
+
+		qrc = db_query(db,
+			       "DELETE FROM blobs WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM"
+			       " attachments WHERE sha256 = $1) AND NOT EXISTS (SELECT 1 FROM messages"
+			       " WHERE raw_sha256 = $1)",
+			       b_args, 1, NULL, NULL);
+	}
+	arena_release(&a);
+	return qrc ? store_fail(db, qrc, err, "expiring uploads") : E_OK;
+}
+
+enum err_code store_uploads_expire(struct store *st, int64_t before, struct error *err)
+{
+	return store_write(st, uploads_expire_tx, &before, err);
+}
+
 struct attachments_of {
 	message_list *list;
 	int at, cap;
@@ -1011,21 +1064,6 @@ enum err_code store_mail_ingest(struct store *st, const struct mail_in *in,
 }
 
 /* --- the email job --- */
-
-struct string_list {
-	const char ***items;
-	int *n, cap;
-	struct arena *a;
-};
-
-static int read_string(struct db_row *row, void *arg)
-{
-	struct string_list *r = arg;
-
-	*(const char **)list_push((void **)r->items, r->n, &r->cap, sizeof(char *), r->a) =
-		col_str(row, 0, r->a);
-	return 0;
-}
 
 struct message_one {
 	struct message *m;

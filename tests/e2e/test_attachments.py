@@ -3,12 +3,25 @@ downloads it afterwards, served so that a browser never runs it."""
 
 import hashlib
 import os
+import sqlite3
+import time
 import unittest
 from urllib.parse import unquote
 
-from harness import AGENT_EMAIL, AGENT_PASSWORD, E2ETestCase, Session, unique, urlquote
+from harness import (AGENT_EMAIL, AGENT_PASSWORD, BACKEND, E2ETestCase, Session, psql, unique,
+                     urlquote)
 
 OTHER_EMAIL = "other-agent@example.com"
+
+
+def wait_until(fn, timeout=15.0):
+    """Whether fn() became true within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not fn():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 class AttachmentTest(E2ETestCase):
@@ -222,6 +235,29 @@ class AttachmentTest(E2ETestCase):
         r = self.download(b)
         self.assertEqual(r.raw, data)
         self.assertIn('filename="b.bin"', r.headers.get("Content-Disposition"))
+
+    def test_uploads_no_reply_took_expire_after_a_day(self):
+        """An upload is meant for the next reply: left unused for a day it is deleted
+        (when the server starts, then hourly); a file on a message stays."""
+        t = self.new_ticket()
+        unused = self.upload(b"never sent " + unique().encode(), "unused.txt")
+        used = self.upload(b"sent " + unique().encode(), "used.txt")
+        self.send(t["id"], [used["id"]], kind="note")
+        fresh = self.upload(b"just now " + unique().encode(), "fresh.txt")
+        two_days = 2 * 86400 * 1000000
+        sql = ("UPDATE attachments SET created_at = created_at - %d WHERE id IN (%d, %d)"
+               % (two_days, unused["id"], used["id"]))
+        self.server.stop()
+        if BACKEND == "sqlite":
+            with sqlite3.connect(self.server.db[len("sqlite:"):]) as db:
+                db.execute(sql)
+        else:
+            psql(sql, db=self.server.pgdb)
+        self.server.start()
+        gone = wait_until(lambda: self.download(unused).status == 404)
+        self.assertTrue(gone, "an upload unused for two days is still there")
+        self.assertEqual(self.download(used).status, 200, "a sent file must stay")
+        self.assertEqual(self.download(fresh).status, 200, "a new upload must stay")
 
     def test_missing_404(self):
         self.expect(self.req("GET", "/api/v1/attachments/987654321", token=self.agent), 404)
