@@ -18,12 +18,18 @@
 /* UIDs taken per mailbox per round: a large backlog drains over several rounds. */
 #define POLL_BATCH 200
 
+/* Mailboxes polled at once at most. */
+#define POLL_MAX 64
+
 struct mail_poller {
 	struct store *store;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond, idle;
 	int stopping, seconds;
+	/* the mailboxes being polled now: a slow one is skipped, never waited for */
+	int64_t busy[POLL_MAX];
+	int n_busy;
 };
 
 /* The SMTP or IMAP settings of a mailbox; the password is unsealed into the arena. */
@@ -65,8 +71,8 @@ int mail_server_from_settings(const char *settings, const char *which, struct ma
 
 struct poll_one {
 	struct mail_poller *p;
-	struct mailbox box;
-	pthread_t thread;
+	struct mailbox box; /* its strings in arena */
+	struct arena arena;
 };
 
 static int stopping(struct mail_poller *p)
@@ -185,6 +191,34 @@ out:
 	return problem;
 }
 
+/* Marks mailbox `id` as being polled; 0 when it already is (or too many are). */
+static int take(struct mail_poller *p, int64_t id)
+{
+	int ok;
+
+	pthread_mutex_lock(&p->lock);
+	ok = p->n_busy < POLL_MAX;
+	for (int i = 0; i < p->n_busy && ok; i++)
+		ok = p->busy[i] != id;
+	if (ok)
+		p->busy[p->n_busy++] = id;
+	pthread_mutex_unlock(&p->lock);
+	return ok;
+}
+
+static void done(struct mail_poller *p, int64_t id)
+{
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->n_busy; i++) {
+		if (p->busy[i] == id) {
+			p->busy[i] = p->busy[--p->n_busy];
+			break;
+		}
+	}
+	pthread_cond_broadcast(&p->idle);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void *poll_thread(void *arg)
 {
 	struct poll_one *o = arg;
@@ -204,16 +238,23 @@ static void *poll_thread(void *arg)
 				 ps.failures, problem, &err))
 		log_error("mailbox %s: recording the poll: %s", o->box.address, err.message);
 	arena_release(&a);
+	done(o->p, o->box.id);
+	arena_release(&o->arena);
+	free(o);
 	return NULL;
 }
 
+/*
+ * Starts a poll of every active mailbox with IMAP settings that is not being
+ * polled already. Each runs in its own detached thread: a slow server delays
+ * its own mailbox only.
+ */
 static void poll_round(struct mail_poller *p)
 {
 	mailbox_list boxes = {0};
-	struct poll_one *ones;
 	struct arena a;
 	struct error err;
-	int n = 0;
+	pthread_attr_t attr;
 
 	arena_init(&a);
 	if (store_mailbox_list(p->store, &boxes, &a, &err)) {
@@ -221,22 +262,34 @@ static void poll_round(struct mail_poller *p)
 		arena_release(&a);
 		return;
 	}
-	ones = arena_alloc(&a, (size_t)(boxes.n + 1) * sizeof(*ones));
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (int i = 0; i < boxes.n; i++) {
-		json_t *s = json_loads(boxes.items[i].settings, 0, NULL);
+		const struct mailbox *b = &boxes.items[i];
+		json_t *s = json_loads(b->settings, 0, NULL);
 		int has_imap = json_is_object(json_object_get(s, "imap"));
+		struct poll_one *o;
+		pthread_t thread;
 
 		json_decref(s);
-		if (!boxes.items[i].active || !has_imap)
+		if (!b->active || !has_imap || !take(p, b->id))
 			continue;
-		ones[n] = (struct poll_one){.p = p, .box = boxes.items[i]};
-		if (pthread_create(&ones[n].thread, NULL, poll_thread, &ones[n]))
-			log_error("cannot start polling %s", boxes.items[i].address);
-		else
-			n++;
+		o = xcalloc(1, sizeof(*o));
+		o->p = p;
+		arena_init(&o->arena);
+		o->box = *b;
+		o->box.address = arena_strdup(&o->arena, b->address);
+		o->box.name = arena_strdup(&o->arena, b->name);
+		o->box.settings = arena_strdup(&o->arena, b->settings);
+		o->box.poll_error = NULL;
+		if (pthread_create(&thread, &attr, poll_thread, o)) {
+			log_error("cannot start polling %s", b->address);
+			done(p, b->id);
+			arena_release(&o->arena);
+			free(o);
+		}
 	}
-	for (int i = 0; i < n; i++)
-		pthread_join(ones[i].thread, NULL);
+	pthread_attr_destroy(&attr);
 	arena_release(&a);
 }
 
@@ -269,6 +322,7 @@ struct mail_poller *mail_poll_start(struct store *st)
 	p->seconds = s && atoi(s) > 0 ? atoi(s) : 60;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
+	pthread_cond_init(&p->idle, NULL);
 	if (pthread_create(&p->thread, NULL, poller_main, p))
 		die("cannot start the mail poller");
 	return p;
@@ -281,6 +335,13 @@ void mail_poll_stop(struct mail_poller *p)
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
+	/* the polls in flight end now: a message not stored stays unseen for next time */
+	mail_transfers_abort();
+	pthread_mutex_lock(&p->lock);
+	while (p->n_busy)
+		pthread_cond_wait(&p->idle, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	pthread_cond_destroy(&p->idle);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

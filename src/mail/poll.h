@@ -1,8 +1,10 @@
 /*
  * poll.h - IMAP polling of every mailbox that has IMAP settings.
  *
- * One thread wakes every DESKD_MAIL_POLL_SECONDS (60 by default) and polls
- * all such mailboxes at once, one thread each. A mailbox's new messages are
+ * One thread wakes every DESKD_MAIL_POLL_SECONDS (60 by default) and starts
+ * a poll of each such mailbox in a thread of its own; a mailbox still being
+ * polled from an earlier round is left alone, so a slow server delays only
+ * its own mailbox. A mailbox's new messages are
  * fetched by UID in order, stored through mail_ingest, and only then marked
  * \Seen and counted as done; a new UIDVALIDITY starts the folder over (the
  * Message-IDs already stored keep that from making duplicates).

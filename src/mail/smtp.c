@@ -17,6 +17,7 @@
 #include <gmime/gmime.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* ---- composing ---- */
@@ -224,6 +225,25 @@ char *mail_compose(const struct mail_out *m, size_t *len, struct arena *a)
 
 /* ---- sending ---- */
 
+static atomic_int aborting;
+
+void mail_transfers_abort(void)
+{
+	atomic_store(&aborting, 1);
+}
+
+/* libcurl asks this while a transfer runs (or waits): non-zero ends it. */
+static int check_abort(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&aborting);
+}
+
 enum err_code mail_server_curl_setup(void *curl, const struct mail_server *s, const char *protocol,
 				     const char *path, struct error *err)
 {
@@ -250,6 +270,8 @@ enum err_code mail_server_curl_setup(void *curl, const struct mail_server *s, co
 	}
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_abort);
 	return E_OK;
 }
 

@@ -96,4 +96,10 @@ enum err_code mail_server_curl_setup(void *curl, const struct mail_server *s, co
  */
 void mail_reply_copy(char *dst, size_t size, const char *p, size_t n);
 
+/**
+ * Ends every SMTP and IMAP transfer in progress, and any started later, with
+ * an error (the process is stopping: nothing waits for a slow server).
+ */
+void mail_transfers_abort(void);
+
 #endif

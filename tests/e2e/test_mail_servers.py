@@ -17,7 +17,9 @@ import email
 import email.policy
 import os
 import shutil
+import socket
 import subprocess
+import threading
 import time
 import unittest
 from email.header import Header
@@ -578,6 +580,39 @@ class ImapPollingTest(MailCase):
         got = wait_for("imap_last_uid 3", lambda: (lambda b: b if b["imap_last_uid"] == 3
                                                    else None)(self.mailbox(box["id"])))
         self.assertIsNone(got["poll_error"], got)
+
+
+    def test_g_a_silent_server_delays_only_its_own_mailbox(self):
+        """An IMAP server that accepts and then says nothing holds up its own
+        mailbox, not the others: mail for another mailbox still arrives at once."""
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        held = []
+
+        def hold():
+            with contextlib.suppress(OSError):
+                while True:
+                    held.append(listener.accept()[0])  # and never a greeting
+        threading.Thread(target=hold, daemon=True).start()
+        try:
+            slow = self.create_mailbox("imap-silent-%s@shop.test" % self.run_id, imap={
+                "host": "127.0.0.1", "port": listener.getsockname()[1], "security": "none",
+                "user": "shop", "password": "x"})
+            wait_for("the silent server's first caller", lambda: held, timeout=10)
+            self.make_folder("g")
+            self.dropped["g"] = 0
+            box = self.create_mailbox("imap-g-%s@shop.test" % self.run_id,
+                                      imap=self.imap_settings("g", "starttls"))
+            subject = "While one is silent %s" % unique()
+            name = self.drop("g", self.email_for("a", subject))
+            self.wait_seen_after_ticket("g", name, subject)
+            for b in (slow, box):
+                self.expect(self.as_admin("DELETE", "/api/v1/mailboxes/%d" % b["id"]), 204)
+        finally:
+            listener.close()
+            for c in held:
+                c.close()
 
 
 class OutboundFailureTest(MailCase):
