@@ -124,6 +124,28 @@ static void run_webhook(struct jobs *j, const struct job *job, struct arena *a)
 		log_error("recording delivery %" PRId64 ": %s", d.id, err.message);
 }
 
+/*
+ * Attempts are counted when a job is claimed: a job whose every attempt
+ * ended the process (or outlived its lease) stops here instead of for ever.
+ */
+static int gave_up(struct jobs *j, const struct job *job)
+{
+	int email = !strcmp(job->kind, "email");
+	int max = email ? MAIL_MAX_ATTEMPTS : JOBS_MAX_ATTEMPTS;
+	const char *why = "gave up: no attempt finished";
+	struct error err;
+
+	if (job->attempts < max)
+		return 0;
+	log_error("job %" PRId64 " (%s): %s after %d attempts", job->id, job->kind, why,
+		  job->attempts);
+	if (email)
+		store_mail_job_result(j->store, job->id, job->ref_id, 0, why, 0, &err);
+	else
+		store_delivery_result(j->store, job->id, job->ref_id, 0, 0, why, 0, &err);
+	return 1;
+}
+
 static void run_due(struct jobs *j)
 {
 	struct job batch[BATCH];
@@ -149,6 +171,8 @@ static void run_due(struct jobs *j)
 
 			if (time_now_us() > now + LEASE_US - needs * 1000000)
 				break;
+			if (gave_up(j, &batch[i]))
+				continue;
 			if (!strcmp(batch[i].kind, "webhook"))
 				run_webhook(j, &batch[i], &a);
 			else if (!strcmp(batch[i].kind, "email"))

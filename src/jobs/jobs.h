@@ -21,6 +21,8 @@ void jobs_stop(struct jobs *j);
 long jobs_backoff_seconds(int attempt);
 
 #define JOBS_MAX_ATTEMPTS 8
+/* an email is tried for about a day (jobs/mail_send.c) */
+#define MAIL_MAX_ATTEMPTS 11
 
 /** Runs one email job (jobs/mail_send.c): compose, send by SMTP, record. */
 void jobs_run_email(struct store *st, const struct job *job, struct arena *a);

@@ -30,10 +30,10 @@ static const char *reply_subject(const struct ticket *t, struct arena *a)
  */
 static int64_t retry_time(const struct job *job)
 {
-	static const long delays[] = { 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800 };
-	int n = (int)(sizeof(delays) / sizeof(delays[0]));
+	static const long delays[MAIL_MAX_ATTEMPTS - 1] = { 30,	  60,	 300,	900,   1800,
+							    3600, 7200, 14400, 28800, 28800 };
 
-	if (job->attempts >= n)
+	if (job->attempts >= MAIL_MAX_ATTEMPTS - 1)
 		return 0;
 	return time_now_us() + (int64_t)delays[job->attempts] * 1000000;
 }

@@ -1220,8 +1220,8 @@ static enum err_code job_result_tx(struct db *db, void *arg, struct error *err)
 	/* a retry only while the message still waits: else another worker finished it */
 	if (!qrc && r->retry_at && !r->ok && ticket_id)
 		qrc = db_query(db,
-			       "UPDATE jobs SET state = 'pending', run_at = $2, attempts = attempts + 1,"
-			       " last_error = $3 WHERE id = $1",
+			       "UPDATE jobs SET state = 'pending', run_at = $2, last_error = $3"
+			       " WHERE id = $1",
 			       j_args, 3, NULL, NULL);
 	else if (!qrc)
 		qrc = db_query(db, "DELETE FROM jobs WHERE id = $1", j_args, 1, NULL, NULL);

@@ -281,13 +281,14 @@ static int read_job(struct db_row *row, void *arg)
 	j->id = db_col_int(row, 0);
 	j->kind = col_str(row, 1, c->a);
 	j->ref_id = db_col_int(row, 2);
-	j->attempts = (int)db_col_int(row, 3);
+	j->attempts = (int)db_col_int(row, 3) - 1; /* before this one */
 	return 0;
 }
 
 /*
  * A claimed job is 'running' until its lease ends; if this process dies
- * meanwhile, the job becomes due again then. On PostgreSQL several nodes may
+ * meanwhile, the job becomes due again then. The attempt is counted when it
+ * is claimed, so a job that kills the process is not tried for ever. On PostgreSQL several nodes may
  * claim at once, and SKIP LOCKED keeps them from taking the same rows.
  */
 static enum err_code jobs_claim_tx(struct db *db, void *arg, struct error *err)
@@ -296,11 +297,13 @@ static enum err_code jobs_claim_tx(struct db *db, void *arg, struct error *err)
 	struct db_arg args[] = { DB_I(c->lease_until), DB_I(c->now), DB_I(c->max) };
 	const char *sql =
 		db_backend(db) == DB_POSTGRES
-			? "UPDATE jobs SET state = 'running', run_at = $1 WHERE id IN (SELECT id"
+			? "UPDATE jobs SET state = 'running', run_at = $1, attempts = attempts + 1"
+			  " WHERE id IN (SELECT id"
 			  " FROM jobs WHERE state IN ('pending', 'running') AND run_at <= $2"
 			  " ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
 			  " RETURNING id, kind, ref_id, attempts"
-			: "UPDATE jobs SET state = 'running', run_at = $1 WHERE id IN (SELECT id"
+			: "UPDATE jobs SET state = 'running', run_at = $1, attempts = attempts + 1"
+			  " WHERE id IN (SELECT id"
 			  " FROM jobs WHERE state IN ('pending', 'running') AND run_at <= $2"
 			  " ORDER BY run_at LIMIT $3) RETURNING id, kind, ref_id, attempts";
 	int rc = db_query(db, sql, args, 3, read_job, c);
@@ -340,8 +343,7 @@ static enum err_code delivery_result_tx(struct db *db, void *arg, struct error *
 
 	if (!rc && r->retry_at && !r->ok)
 		rc = db_query(db,
-			      "UPDATE jobs SET state = 'pending', run_at = $2, attempts = attempts + 1"
-			      " WHERE id = $1",
+			      "UPDATE jobs SET state = 'pending', run_at = $2 WHERE id = $1",
 			      j_args, 2, NULL, NULL);
 	else if (!rc)
 		rc = db_query(db, "DELETE FROM jobs WHERE id = $1", j_args, 1, NULL, NULL);
