@@ -2,10 +2,10 @@
  * db_pg.c - the PostgreSQL driver of db.h (libpq, text format, named prepared statements).
  */
 #include "store/db_internal.h"
+#include "store/libpq.h"
 #include "util/log.h"
 
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +23,8 @@ struct db_pg {
 
 static int fail(struct db_pg *p, PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn);
+	const char *state = res ? libpq.resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? libpq.resultErrorMessage(res) : libpq.errorMessage(p->conn);
 
 	snprintf(p->base.error, sizeof(p->base.error), "postgres: %s", msg);
 	/* class 23 is integrity constraint violation */
@@ -43,7 +43,7 @@ static void p_close(struct db *db)
 	struct db_pg *p = (struct db_pg *)db;
 
 	stmt_cache_drop(&p->cache, free_name, NULL);
-	PQfinish(p->conn);
+	libpq.finish(p->conn);
 	free(p);
 }
 
@@ -59,10 +59,10 @@ static const char *prepare(struct db_pg *p, const char *sql, const struct db_arg
 		BUG("too many parameters");
 	/* the inbox list has many shapes: keep the cache bounded (results are already read) */
 	if (p->cache.count >= STMT_CACHE_MAX) {
-		res = PQexec(p->conn, "DEALLOCATE ALL");
-		if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		res = libpq.exec(p->conn, "DEALLOCATE ALL");
+		if (libpq.resultStatus(res) == PGRES_COMMAND_OK)
 			stmt_cache_drop(&p->cache, free_name, NULL);
-		PQclear(res);
+		libpq.clear(res);
 	}
 	for (int i = 0; i < nargs; i++)
 		types[i] = args[i].type == DB_INT    ? INT8OID
@@ -71,14 +71,14 @@ static const char *prepare(struct db_pg *p, const char *sql, const struct db_arg
 						     : 0;
 	if (asprintf(&name, "s%d", p->next_stmt++) < 0)
 		die("out of memory");
-	res = PQprepare(p->conn, name, sql, nargs, types);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	res = libpq.prepare(p->conn, name, sql, nargs, types);
+	if (libpq.resultStatus(res) != PGRES_COMMAND_OK) {
 		fail(p, res);
-		PQclear(res);
+		libpq.clear(res);
 		free(name);
 		return NULL;
 	}
-	PQclear(res);
+	libpq.clear(res);
 	stmt_cache_put(&p->cache, sql, name);
 	return name;
 }
@@ -110,14 +110,14 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 			values[i] = args[i].type == DB_TEXT ? args[i].s : NULL;
 		}
 	}
-	res = PQexecPrepared(p->conn, name, nargs, values, lengths, formats, 0);
-	switch (PQresultStatus(res)) {
+	res = libpq.execPrepared(p->conn, name, nargs, values, lengths, formats, 0);
+	switch (libpq.resultStatus(res)) {
 	case PGRES_TUPLES_OK:
 		row.impl = res;
-		for (int r = 0; fn && r < PQntuples(res); r++) {
+		for (int r = 0; fn && r < libpq.ntuples(res); r++) {
 			row.index = r;
 			ret = fn(&row, arg);
-			PQfreemem(row.scratch);
+			libpq.freemem(row.scratch);
 			row.scratch = NULL;
 			if (ret)
 				break;
@@ -128,19 +128,20 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 	default:
 		ret = fail(p, res);
 	}
-	PQclear(res);
+	libpq.clear(res);
 	return ret;
 }
 
 static int p_exec(struct db *db, const char *sql)
 {
 	struct db_pg *p = (struct db_pg *)db;
-	PGresult *res = PQexec(p->conn, sql);
+	PGresult *res = libpq.exec(p->conn, sql);
 	int ret = 0;
 
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (libpq.resultStatus(res) != PGRES_COMMAND_OK &&
+	    libpq.resultStatus(res) != PGRES_TUPLES_OK)
 		ret = fail(p, res);
-	PQclear(res);
+	libpq.clear(res);
 	return ret;
 }
 
@@ -152,29 +153,29 @@ static void ignore_notice(void *arg, const char *message)
 
 static int p_col_count(struct db_row *row)
 {
-	return PQnfields(row->impl);
+	return libpq.nfields(row->impl);
 }
 
 static int p_col_null(struct db_row *row, int col)
 {
-	return PQgetisnull(row->impl, row->index, col);
+	return libpq.getisnull(row->impl, row->index, col);
 }
 
 static int64_t p_col_int(struct db_row *row, int col)
 {
-	return strtoll(PQgetvalue(row->impl, row->index, col), NULL, 10);
+	return strtoll(libpq.getvalue(row->impl, row->index, col), NULL, 10);
 }
 
 static const char *p_col_text(struct db_row *row, int col)
 {
-	return PQgetvalue(row->impl, row->index, col);
+	return libpq.getvalue(row->impl, row->index, col);
 }
 
 static const unsigned char *p_col_blob(struct db_row *row, int col, size_t *len)
 {
-	PQfreemem(row->scratch);
-	row->scratch = PQunescapeBytea(
-		(const unsigned char *)PQgetvalue(row->impl, row->index, col), len);
+	libpq.freemem(row->scratch);
+	row->scratch = libpq.unescapeBytea(
+		(const unsigned char *)libpq.getvalue(row->impl, row->index, col), len);
 	if (!row->scratch)
 		die("out of memory");
 	return row->scratch;
@@ -182,12 +183,12 @@ static const unsigned char *p_col_blob(struct db_row *row, int col, size_t *len)
 
 static int p_alive(struct db *db)
 {
-	return PQstatus(((struct db_pg *)db)->conn) == CONNECTION_OK;
+	return libpq.status(((struct db_pg *)db)->conn) == CONNECTION_OK;
 }
 
 static int p_in_tx(struct db *db)
 {
-	return PQtransactionStatus(((struct db_pg *)db)->conn) != PQTRANS_IDLE;
+	return libpq.transactionStatus(((struct db_pg *)db)->conn) != PQTRANS_IDLE;
 }
 
 static const struct db_ops pg_ops = {
@@ -196,20 +197,26 @@ static const struct db_ops pg_ops = {
 
 struct db *db_pg_open(const char *url, char **err)
 {
-	struct db_pg *p = xcalloc(1, sizeof(*p));
+	const char *missing = libpq_load();
+	struct db_pg *p;
 
+	if (missing) {
+		*err = xstrdup(missing);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
 	p->base.ops = &pg_ops;
 	p->base.backend = DB_POSTGRES;
-	p->conn = PQconnectdb(url);
-	if (PQstatus(p->conn) != CONNECTION_OK) {
-		if (asprintf(err, "cannot connect to postgres: %s", PQerrorMessage(p->conn)) < 0)
+	p->conn = libpq.connectdb(url);
+	if (libpq.status(p->conn) != CONNECTION_OK) {
+		if (asprintf(err, "cannot connect to postgres: %s", libpq.errorMessage(p->conn)) < 0)
 			die("out of memory");
-		PQfinish(p->conn);
+		libpq.finish(p->conn);
 		free(p);
 		return NULL;
 	}
 	/* notices (for example "relation already exists, skipping") are not errors */
-	PQsetNoticeProcessor(p->conn, ignore_notice, NULL);
+	libpq.setNoticeProcessor(p->conn, ignore_notice, NULL);
 	p_exec(&p->base, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
 	return &p->base;
 }
