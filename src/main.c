@@ -6,7 +6,6 @@
 #include "core/auth.h"
 #include "util/log.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,9 +63,6 @@ int main(int argc, char **argv)
 			}
 		}
 		auth_init();
-		/* TLS set-up costs milliseconds: only for the commands that use the network */
-		if (!strcmp(argv[1], "serve"))
-			curl_global_init(CURL_GLOBAL_DEFAULT);
 		if (cli_parse(argc - 1, argv + 1, &o))
 			return 2;
 		return commands[i].fn(o.argc, o.argv, &o);

@@ -7,9 +7,9 @@
 #include "cli/cli.h"
 #include "mail/ingest.h"
 #include "util/buf.h"
+#include "util/libcurl.h"
 #include "util/log.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,36 +41,42 @@ static size_t keep_reply(char *p, size_t size, size_t n, void *arg)
 
 static int via_url(const char *url, const char *token, const char *mailbox, const struct buf *in)
 {
-	CURL *c = (curl_global_init(CURL_GLOBAL_DEFAULT), curl_easy_init());
-	char *full, *esc = mailbox ? curl_easy_escape(c, mailbox, 0) : NULL;
+	const char *missing = libcurl_load();
+	char *full, *esc, auth[600], errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = NULL;
 	struct buf reply;
 	long status = 0;
-	char auth[600], errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
+	CURL *c;
 	int ret;
 
+	if (missing) {
+		fprintf(stderr, "deskd mailgate: %s\n", missing);
+		return EX_TEMPFAIL; /* the mail server keeps the email until deskd can take it */
+	}
+	c = libcurl.easy_init();
+	esc = mailbox ? libcurl.easy_escape(c, mailbox, 0) : NULL;
 	if (asprintf(&full, "%s/api/v1/mail/inbound%s%s", url, esc ? "?mailbox=" : "",
 		     esc ? esc : "") < 0)
 		die("out of memory");
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Content-Type: message/rfc822");
-	h = curl_slist_append(h, "Expect:");
+	h = libcurl.slist_append(h, auth);
+	h = libcurl.slist_append(h, "Content-Type: message/rfc822");
+	h = libcurl.slist_append(h, "Expect:");
 	buf_init(&reply, 65536);
-	curl_easy_setopt(c, CURLOPT_URL, full);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, in->p ? in->p : "");
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)in->len);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_reply);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(c);
+	libcurl.easy_setopt(c, CURLOPT_URL, full);
+	libcurl.easy_setopt(c, CURLOPT_POSTFIELDS, in->p ? in->p : "");
+	libcurl.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)in->len);
+	libcurl.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	libcurl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	libcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	libcurl.easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+	libcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_reply);
+	libcurl.easy_setopt(c, CURLOPT_WRITEDATA, &reply);
+	libcurl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	rc = libcurl.easy_perform(c);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		libcurl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 200 || status == 201)
 		ret = EX_OK;
 	else if (status == 422 || status == 400)
@@ -81,13 +87,13 @@ static int via_url(const char *url, const char *token, const char *mailbox, cons
 		ret = EX_TEMPFAIL; /* unreachable, refused, or misconfigured: keep the email */
 	if (ret != EX_OK)
 		fprintf(stderr, "deskd mailgate: %s%.*s\n",
-			rc != CURLE_OK ? (errbuf[0] ? errbuf : curl_easy_strerror(rc)) : "",
+			rc != CURLE_OK ? (errbuf[0] ? errbuf : libcurl.easy_strerror(rc)) : "",
 			(int)reply.len, reply.p ? reply.p : "");
 	buf_release(&reply);
-	curl_slist_free_all(h);
-	curl_free(esc);
+	libcurl.slist_free_all(h);
+	libcurl.free(esc);
 	free(full);
-	curl_easy_cleanup(c);
+	libcurl.easy_cleanup(c);
 	return ret;
 }
 

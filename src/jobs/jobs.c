@@ -3,10 +3,10 @@
  */
 #include "jobs/jobs.h"
 #include "core/auth.h"
+#include "util/libcurl.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -64,31 +64,31 @@ static long post(struct jobs *j, const struct delivery *d, const struct webhook 
 	if (asprintf(&signed_text, "%s.%s", ts, d->payload) < 0)
 		die("out of memory");
 	mac = auth_hmac_hex(w->secret, signed_text, strlen(signed_text));
-	h = curl_slist_append(h, "Content-Type: application/json");
+	h = libcurl.slist_append(h, "Content-Type: application/json");
 	snprintf(header, sizeof(header), "X-Deskd-Event: %s", d->event_type);
-	h = curl_slist_append(h, header);
+	h = libcurl.slist_append(h, header);
 	snprintf(header, sizeof(header), "X-Deskd-Delivery: %" PRId64, d->id);
-	h = curl_slist_append(h, header);
+	h = libcurl.slist_append(h, header);
 	snprintf(header, sizeof(header), "X-Deskd-Signature: t=%s,v1=%s", ts, mac);
-	h = curl_slist_append(h, header);
-	h = curl_slist_append(h, "User-Agent: deskd-webhooks/1");
+	h = libcurl.slist_append(h, header);
+	h = libcurl.slist_append(h, "User-Agent: deskd-webhooks/1");
 
-	curl_easy_reset(j->curl);
-	curl_easy_setopt(j->curl, CURLOPT_URL, w->url);
-	curl_easy_setopt(j->curl, CURLOPT_POSTFIELDS, d->payload);
-	curl_easy_setopt(j->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(j->curl, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(j->curl, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(j->curl);
+	libcurl.easy_reset(j->curl);
+	libcurl.easy_setopt(j->curl, CURLOPT_URL, w->url);
+	libcurl.easy_setopt(j->curl, CURLOPT_POSTFIELDS, d->payload);
+	libcurl.easy_setopt(j->curl, CURLOPT_HTTPHEADER, h);
+	libcurl.easy_setopt(j->curl, CURLOPT_TIMEOUT, 10L);
+	libcurl.easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	libcurl.easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
+	libcurl.easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	libcurl.easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, discard);
+	libcurl.easy_setopt(j->curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = libcurl.easy_perform(j->curl);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &status);
+		libcurl.easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &status);
 	else
-		snprintf(error, error_size, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-	curl_slist_free_all(h);
+		snprintf(error, error_size, "%s", errbuf[0] ? errbuf : libcurl.easy_strerror(rc));
+	libcurl.slist_free_all(h);
 	free(mac);
 	free(signed_text);
 	return status;
@@ -220,10 +220,14 @@ static void *worker_main(void *arg)
 
 struct jobs *jobs_start(struct store *st)
 {
-	struct jobs *j = xcalloc(1, sizeof(*j));
+	const char *missing = libcurl_load();
+	struct jobs *j;
 
+	if (missing)
+		die("%s", missing);
+	j = xcalloc(1, sizeof(*j));
 	j->store = st;
-	j->curl = curl_easy_init();
+	j->curl = libcurl.easy_init();
 	if (!j->curl)
 		die("cannot initialise libcurl");
 	pthread_mutex_init(&j->lock, NULL);
@@ -240,6 +244,6 @@ void jobs_stop(struct jobs *j)
 	pthread_cond_signal(&j->cond);
 	pthread_mutex_unlock(&j->lock);
 	pthread_join(j->thread, NULL);
-	curl_easy_cleanup(j->curl);
+	libcurl.easy_cleanup(j->curl);
 	free(j);
 }

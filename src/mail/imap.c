@@ -20,11 +20,10 @@
  *   so UID SEARCH asks for bounded ranges of UIDs.
  */
 #include "mail/imap.h"
-
 #include "util/buf.h"
+#include "util/libcurl.h"
 #include "util/log.h"
 
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +81,7 @@ static int same_connection(void *arg, char *primary_ip, char *local_ip, int prim
 
 static enum err_code failed(struct imap *c, CURLcode rc, const char *what, struct error *err)
 {
-	const char *why = *c->errbuf ? c->errbuf : curl_easy_strerror(rc);
+	const char *why = *c->errbuf ? c->errbuf : libcurl.easy_strerror(rc);
 
 	if (c->lost || rc == CURLE_ABORTED_BY_CALLBACK)
 		return error_set(err, E_UNAVAILABLE, "imap: the connection to %s was lost",
@@ -117,11 +116,11 @@ static enum err_code run(struct imap *c, const char *request, const char *path_s
 	snprintf(path, sizeof(path), "%s%s", c->path, path_suffix ? path_suffix : "");
 	if ((ec = mail_server_curl_setup(c->curl, &c->server, "imap", path, err)) != E_OK)
 		return ec;
-	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, request);
+	libcurl.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, request);
 	buf_release(&c->out);
 	buf_init(&c->out, 0);
 	*c->errbuf = *c->reply = '\0';
-	rc = curl_easy_perform(c->curl);
+	rc = libcurl.easy_perform(c->curl);
 	if (rc == CURLE_OK && c->out.err)
 		return error_set(err, E_TOO_LARGE, "imap: %s: the reply is too large", what);
 	return rc == CURLE_OK ? E_OK : failed(c, rc, what, err);
@@ -158,6 +157,7 @@ static enum err_code examine(struct imap *c, struct error *err)
 
 struct imap *imap_open(const struct mail_server *s, const char *folder, struct error *err)
 {
+	const char *missing;
 	struct imap *c;
 	char *escaped;
 
@@ -165,8 +165,10 @@ struct imap *imap_open(const struct mail_server *s, const char *folder, struct e
 		return error_set(err, E_INVALID, "imap: no user to log in as"), NULL;
 	if (!folder || !*folder || strlen(folder) > 200 || strpbrk(folder, "\r\n"))
 		return error_set(err, E_INVALID, "imap: bad folder name"), NULL;
+	if ((missing = libcurl_load()))
+		return error_set(err, E_UNAVAILABLE, "imap: %s", missing), NULL;
 	c = xcalloc(1, sizeof(*c));
-	if (!(c->curl = curl_easy_init()))
+	if (!(c->curl = libcurl.easy_init()))
 		die("out of memory starting libcurl");
 	c->server = (struct mail_server){.host = copy(s->host),
 					 .port = s->port,
@@ -174,25 +176,25 @@ struct imap *imap_open(const struct mail_server *s, const char *folder, struct e
 					 .user = copy(s->user),
 					 .password = copy(s->password),
 					 .tls_verify = s->tls_verify};
-	escaped = curl_easy_escape(c->curl, folder, 0);
+	escaped = libcurl.easy_escape(c->curl, folder, 0);
 	c->path = copy(escaped);
-	curl_free(escaped);
+	libcurl.free(escaped);
 	c->quoted = quote(folder);
 	buf_init(&c->out, 0);
 
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "imap,imaps");
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, keep_output);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, keep_reply);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
-	curl_easy_setopt(c->curl, CURLOPT_PREREQFUNCTION, same_connection);
-	curl_easy_setopt(c->curl, CURLOPT_PREREQDATA, c);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
-	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	libcurl.easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+	libcurl.easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, keep_output);
+	libcurl.easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+	libcurl.easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, keep_reply);
+	libcurl.easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
+	libcurl.easy_setopt(c->curl, CURLOPT_PREREQFUNCTION, same_connection);
+	libcurl.easy_setopt(c->curl, CURLOPT_PREREQDATA, c);
+	libcurl.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	libcurl.easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	libcurl.easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+	libcurl.easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	/* an idle connection stays ours: libcurl would otherwise replace it after 118 s */
-	curl_easy_setopt(c->curl, CURLOPT_MAXAGE_CONN, 24L * 3600);
+	libcurl.easy_setopt(c->curl, CURLOPT_MAXAGE_CONN, 24L * 3600);
 	/* libcurl SELECTs the folder first (see the top of the file) */
 	if (examine(c, err) != E_OK) {
 		imap_close(c);
@@ -205,7 +207,7 @@ void imap_close(struct imap *c)
 {
 	if (!c)
 		return;
-	curl_easy_cleanup(c->curl); /* logs out */
+	libcurl.easy_cleanup(c->curl); /* logs out */
 	free((char *)c->server.host);
 	free((char *)c->server.security);
 	free((char *)c->server.user);

@@ -8,12 +8,11 @@
  * refusal (5xx: give up) from a failure that may pass (anything else).
  */
 #include "mail/smtp.h"
-
 #include "mail/parse.h"
 #include "util/buf.h"
+#include "util/libcurl.h"
 #include "util/log.h"
 
-#include <curl/curl.h>
 #include <gmime/gmime.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,20 +257,20 @@ enum err_code mail_server_curl_setup(void *curl, const struct mail_server *s, co
 	/* an IPv6 address needs brackets in a URL */
 	snprintf(url, sizeof(url), strchr(s->host, ':') ? "%s%s://[%s]:%d/%s" : "%s%s://%s:%d/%s",
 		 protocol, tls ? "s" : "", s->host, s->port, path ? path : "");
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_USE_SSL,
-			 strcmp(sec, "starttls") == 0 ? (long)CURLUSESSL_ALL
-						      : (long)CURLUSESSL_NONE);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, s->tls_verify ? 2L : 0L);
+	libcurl.easy_setopt(curl, CURLOPT_URL, url);
+	libcurl.easy_setopt(curl, CURLOPT_USE_SSL,
+			    strcmp(sec, "starttls") == 0 ? (long)CURLUSESSL_ALL
+							 : (long)CURLUSESSL_NONE);
+	libcurl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
+	libcurl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, s->tls_verify ? 2L : 0L);
 	if (s->user) {
-		curl_easy_setopt(curl, CURLOPT_USERNAME, s->user);
-		curl_easy_setopt(curl, CURLOPT_PASSWORD, s->password ? s->password : "");
+		libcurl.easy_setopt(curl, CURLOPT_USERNAME, s->user);
+		libcurl.easy_setopt(curl, CURLOPT_PASSWORD, s->password ? s->password : "");
 	}
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_abort);
+	libcurl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	libcurl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	libcurl.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	libcurl.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_abort);
 	return E_OK;
 }
 
@@ -318,7 +317,7 @@ static enum err_code send_failed(CURLcode rc, const char *errbuf, const struct u
 {
 	*permanent = u->reply[0] == '5' && rc != CURLE_LOGIN_DENIED;
 	return error_set(err, E_UNAVAILABLE, "smtp: %s%s%s",
-			 *errbuf ? errbuf : curl_easy_strerror(rc), u->reply[0] ? ": " : "",
+			 *errbuf ? errbuf : libcurl.easy_strerror(rc), u->reply[0] ? ": " : "",
 			 u->reply);
 }
 
@@ -329,6 +328,7 @@ enum err_code mail_smtp_send(const struct mail_server *s, const char *from,
 	struct upload u = {.data = data, .len = len};
 	struct curl_slist *to = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "", addr[512];
+	const char *missing;
 	enum err_code rc;
 	CURLcode crc;
 	CURL *curl;
@@ -336,36 +336,38 @@ enum err_code mail_smtp_send(const struct mail_server *s, const char *from,
 	*permanent = 0;
 	if (n_rcpts <= 0)
 		return error_set(err, E_INVALID, "smtp: no recipients");
-	if (!(curl = curl_easy_init()))
+	if ((missing = libcurl_load()))
+		return error_set(err, E_UNAVAILABLE, "smtp: %s", missing);
+	if (!(curl = libcurl.easy_init()))
 		die("out of memory starting libcurl");
 	if ((rc = mail_server_curl_setup(curl, s, "smtp", "", err)) != E_OK)
 		goto out;
 	snprintf(addr, sizeof(addr), "<%s>", from ? from : "");
-	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, addr);
+	libcurl.easy_setopt(curl, CURLOPT_MAIL_FROM, addr);
 	for (int i = 0; i < n_rcpts; i++) {
 		struct curl_slist *next;
 
 		snprintf(addr, sizeof(addr), "<%s>", rcpts[i]);
-		if (!(next = curl_slist_append(to, addr)))
+		if (!(next = libcurl.slist_append(to, addr)))
 			die("out of memory");
 		to = next;
 	}
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, to);
+	libcurl.easy_setopt(curl, CURLOPT_MAIL_RCPT, to);
 	/* one refused Cc must not keep the reply from the others (the customer first) */
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L); /* sic, libcurl 7.88 */
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_data);
-	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, keep_reply);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &u);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-	crc = curl_easy_perform(curl);
+	libcurl.easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L); /* sic, libcurl 7.88 */
+	libcurl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	libcurl.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	libcurl.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	libcurl.easy_setopt(curl, CURLOPT_READFUNCTION, read_data);
+	libcurl.easy_setopt(curl, CURLOPT_READDATA, &u);
+	libcurl.easy_setopt(curl, CURLOPT_HEADERFUNCTION, keep_reply);
+	libcurl.easy_setopt(curl, CURLOPT_HEADERDATA, &u);
+	libcurl.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	libcurl.easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+	crc = libcurl.easy_perform(curl);
 	rc = crc == CURLE_OK ? E_OK : send_failed(crc, errbuf, &u, permanent, err);
 out:
-	curl_slist_free_all(to);
-	curl_easy_cleanup(curl);
+	libcurl.slist_free_all(to);
+	libcurl.easy_cleanup(curl);
 	return rc;
 }
