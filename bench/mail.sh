@@ -1,7 +1,8 @@
 #!/bin/sh
 # Email ingestion rate: in-process (mail_ingest from 1, 2 and 4 threads) and
-# through `deskd mailgate` processes (--data, straight into SQLite, and --url,
-# to a `deskd serve` on 127.0.0.1), on a generated mix (see bench/mail.py).
+# through `deskd mailgate` processes (--data, straight into SQLite, with no server
+# and beside a running `deskd serve` as deployed, and --url, to a `deskd serve`
+# on 127.0.0.1), on a generated mix (see bench/mail.py).
 # Usage: bench/mail.sh [N] [GATE_N]   (defaults 5000 in-process, 2000 through mailgate)
 # PARALLEL (default 4) mailgate processes at once; PG=1 adds an in-process run on a
 # throwaway PostgreSQL (tests/pg.sh). Each phase stops after 110 s; every email
@@ -61,8 +62,19 @@ fi
 
 "$deskd" migrate --data "$dir/gd" >/dev/null 2>&1
 line=$(python3 bench/mail.py gate "$deskd" "$dir/gate" "$PARALLEL" 110 -- --data "$dir/gd") || failed=1
-row "mailgate --data, P=$PARALLEL" "$line" "$(python3 bench/mail.py count "$dir/gd/deskd.db")" "$GATE_N"
+row "mailgate --data, alone" "$line" "$(python3 bench/mail.py count "$dir/gd/deskd.db")" "$GATE_N"
 echo "$line" | grep '^  error' || true
+
+# as deployed: the MTA's mailgate writes the database a running `deskd serve` uses
+"$deskd" serve --data "$dir/gs" --listen "127.0.0.1:$((PORT + 1))" 2>>"$dir/log" &
+pid=$!
+sleep 1
+line=$(python3 bench/mail.py gate "$deskd" "$dir/gate" "$PARALLEL" 110 -- --data "$dir/gs") || failed=1
+row "mailgate --data, P=$PARALLEL" "$line" "$(python3 bench/mail.py count "$dir/gs/deskd.db")" "$GATE_N"
+echo "$line" | grep '^  error' || true
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
 
 "$deskd" user add --data "$dir/srv" --email bench@example.com --name Bench --role admin >/dev/null 2>&1
 DESKD_TOKEN=$("$deskd" token create --data "$dir/srv" --user bench@example.com 2>/dev/null)

@@ -3,11 +3,11 @@
  */
 #include "core/text.h"
 #include "http/http.h"
+#include "http/libmhd.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,23 +166,23 @@ void http_header(struct req *r, const char *name, const char *value)
 
 const char *http_query(struct req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	return libmhd.lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_request_header(struct req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+	return libmhd.lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *http_cookie(struct req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+	return libmhd.lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
 const char *http_client_address(struct req *r)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		libmhd.get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char *out = arena_alloc(&r->arena, INET6_ADDRSTRLEN);
 
 	if (!ci || !ci->client_addr)
@@ -365,22 +365,22 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct req *r)
 	enum MHD_Result ret;
 
 	if (r->stream)
-		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, r,
+		resp = libmhd.create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, r,
 							 NULL);
 	else
-		resp = MHD_create_response_from_buffer(r->reply_len, r->reply,
+		resp = libmhd.create_response_from_buffer(r->reply_len, r->reply,
 						       r->reply_static ? MHD_RESPMEM_PERSISTENT
 								       : MHD_RESPMEM_MUST_FREE);
 	r->reply = NULL;
 	if (r->content_type)
-		MHD_add_response_header(resp, "Content-Type", r->content_type);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		libmhd.add_response_header(resp, "Content-Type", r->content_type);
+	libmhd.add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	for (int i = 0; i < r->n_headers; i++)
-		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
-	if (!MHD_get_response_header(resp, "Cache-Control"))
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
-	MHD_destroy_response(resp);
+		libmhd.add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	if (!libmhd.get_response_header(resp, "Cache-Control"))
+		libmhd.add_response_header(resp, "Cache-Control", "no-store");
+	ret = libmhd.queue_response(conn, (unsigned)r->status, resp);
+	libmhd.destroy_response(resp);
 	return ret;
 }
 
@@ -393,7 +393,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	if (!r) {
-		const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		const char *len = libmhd.lookup_connection_value(conn, MHD_HEADER_KIND,
 							      "Content-Length");
 		size_t max;
 
@@ -503,6 +503,13 @@ struct http_server *http_start(const char *listen, const struct route *routes, s
 	const char *colon = strrchr(listen, ':');
 	char host[64];
 	long port;
+	const char *missing = libmhd_load();
+
+	if (missing) {
+		*err = xstrdup(missing);
+		free(s);
+		return NULL;
+	}
 
 	if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
 	    (port = strtol(colon + 1, NULL, 10)) <= 0 || port > 65535) {
@@ -523,7 +530,7 @@ struct http_server *http_start(const char *listen, const struct route *routes, s
 	s->routes = routes;
 	s->app = app;
 	metric_routes = routes;
-	s->daemon = MHD_start_daemon(
+	s->daemon = libmhd.start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 			MHD_USE_ITC,
 		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
@@ -543,7 +550,7 @@ struct http_server *http_start(const char *listen, const struct route *routes, s
 
 void http_stop(struct http_server *s)
 {
-	MHD_quiesce_daemon(s->daemon);
-	MHD_stop_daemon(s->daemon);
+	libmhd.quiesce_daemon(s->daemon);
+	libmhd.stop_daemon(s->daemon);
 	free(s);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct db_sqlite {
 	struct db base;
@@ -156,6 +157,21 @@ static const struct db_ops sqlite_ops = {
 	s_close, s_query, s_exec, s_col_count, s_col_null, s_col_int, s_col_text, s_col_blob, NULL, s_in_tx,
 };
 
+/*
+ * Waits for a lock another process holds (`deskd mailgate` beside the server),
+ * for up to about 10 s. SQLite's own busy timeout sleeps up to 100 ms at a time,
+ * long after a commit of a millisecond has let the lock go; short naps take it
+ * back as soon as it is free.
+ */
+static int wait_for_lock(void *arg, int attempts)
+{
+	(void)arg;
+	if (attempts >= 5000)
+		return 0;
+	usleep(attempts < 100 ? 500 : 2000);
+	return 1;
+}
+
 struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 {
 	struct db_sqlite *s = xcalloc(1, sizeof(*s));
@@ -190,7 +206,7 @@ struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 		free(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->h, 10000);
+	sqlite3_busy_handler(s->h, wait_for_lock, NULL);
 	/* checkpoints are the store's business (store.c), not every closing connection's */
 	sqlite3_db_config(s->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (sqlite3_exec(s->h, setup, NULL, NULL, NULL) != SQLITE_OK) {

@@ -486,8 +486,11 @@ struct store *store_open_brief(const char *url, char **err)
 	return open_store(url, 1, err);
 }
 
-/* A brief store's WAL above this is checkpointed when it closes (no server may be running). */
-#define BRIEF_WAL_MAX ((off_t)16 << 20)
+/*
+ * A brief store's WAL above this is checkpointed when it closes: no server may be
+ * running, and then each process that opens the database reads the whole WAL.
+ */
+#define BRIEF_WAL_MAX ((off_t)4 << 20)
 
 /* The size of the SQLite WAL file of `url`, 0 if none. */
 static off_t wal_size(const char *url)

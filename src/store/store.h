@@ -138,7 +138,7 @@ struct store *store_open(const char *url, char **err);
 /**
  * Like store_open, for one short task in its own process (`deskd mailgate`):
  * no checkpointer thread, and closing does not move the SQLite WAL into the
- * database (the server does that) unless the WAL grew past 16 MiB.
+ * database (the server does that) unless the WAL grew past 4 MiB.
  */
 struct store *store_open_brief(const char *url, char **err);
 void store_free(struct store *st);
