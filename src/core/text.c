@@ -254,7 +254,7 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
-static size_t utf8_put(char *p, uint32_t cp)
+size_t text_utf8_put(char *p, uint32_t cp)
 {
 	if (cp < 0x80) {
 		p[0] = (char)cp;
@@ -327,7 +327,7 @@ static void classify(uint32_t cp, struct unit *u)
 	u->cls = C_WORD;
 	f = fold_find(cp);
 	if (!f) {
-		u->n = utf8_put(u->fold, cp);
+		u->n = text_utf8_put(u->fold, cp);
 		return;
 	}
 	switch (f->kind) {
@@ -339,17 +339,17 @@ static void classify(uint32_t cp, struct unit *u)
 		break;
 	case F_CJK:
 		u->cls = C_CJK;
-		u->n = utf8_put(u->fold, cp);
+		u->n = text_utf8_put(u->fold, cp);
 		break;
 	case F_TO:
 		u->n = strlen(f->to);
 		memcpy(u->fold, f->to, u->n);
 		break;
 	case F_ADD:
-		u->n = utf8_put(u->fold, cp + f->add);
+		u->n = text_utf8_put(u->fold, cp + f->add);
 		break;
 	case F_PAIRS:
-		u->n = utf8_put(u->fold, cp + !((cp - f->lo) & 1));
+		u->n = text_utf8_put(u->fold, cp + !((cp - f->lo) & 1));
 		break;
 	}
 }

@@ -16,6 +16,7 @@
 #define CORE_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /** The longest token in bytes; longer words are cut at a character boundary. */
 #define TEXT_TOKEN_MAX 64
@@ -60,6 +61,9 @@ char *text_snippet(const char *s, size_t len, const char *query, size_t width);
  * invalid sequence starts, so the first `*bad_at` bytes are valid.
  */
 int text_utf8_valid(const char *s, size_t len, size_t *bad_at);
+
+/** Writes code point cp (at most U+10FFFF) as UTF-8 at p (room for 4); returns the bytes. */
+size_t text_utf8_put(char *p, uint32_t cp);
 
 /**
  * Returns a malloc'd lower-case copy of the UTF-8 string s (full Unicode

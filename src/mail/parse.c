@@ -140,30 +140,6 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return k <= n && text_utf8_valid((const char *)s, k, NULL) ? k : 0;
 }
 
-static size_t utf8_put(char *out, unsigned long cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 enum clean_mode {
 	CLEAN_TEXT, /* keep tabs and line breaks, lines end in "\n" */
 	CLEAN_LINE, /* one line: tabs and line breaks become spaces */
@@ -1251,7 +1227,7 @@ char *mail_html_to_text(const char *s, size_t n, struct arena *a)
 			if (cp == 0xA0 || cp == '\t' || cp == '\n' || cp == '\r' || cp == ' ')
 				html_space(&h, cp == 0xA0 ? ' ' : (char)cp);
 			else if (cp >= 0x20)
-				html_emit(&h, u, utf8_put(u, cp));
+				html_emit(&h, u, text_utf8_put(u, (uint32_t)cp));
 			i += k;
 		} else if (is_space(c) ||
 			   (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0)) {
