@@ -256,6 +256,11 @@ describe('agent web app', () => {
 		await page.waitForSelector('.bulk', { state: 'detached' });
 		for (const id of ids) assert.equal((await ticketOf(id)).status, 'pending');
 
+		// A tag being typed survives the list refreshing under it.
+		await page.fill('#f-tag', 'bulk-');
+		await createTicket(server.admin, { subject: 'Arrives while typing', body: 'Hello', customer: { email: 'typing@example.com' } });
+		await page.locator('td.subject a', { hasText: 'Arrives while typing' }).waitFor();
+		assert.equal(await page.inputValue('#f-tag'), 'bulk-');
 		await page.fill('#f-tag', 'bulk-test');
 		await page.press('#f-tag', 'Enter');
 		await page.waitForFunction(() => location.hash.startsWith('#/inbox/custom'));
@@ -296,10 +301,22 @@ describe('agent web app', () => {
 		assert.ok((await page.inputValue('#secret-value')).length > 8);
 		await screenshot(page, 'admin-webhooks');
 
-		await open('#/admin/macros', '.macros');
-		await page.click('main button.primary');
+		// The list answers only after the form is filled, as on a slow server:
+		// its arrival must not wipe what was typed.
+		let answer;
+		const held = new Promise((resolve) => (answer = resolve));
+		await page.route('**/api/v1/macros', async (route) => {
+			if (route.request().method() === 'GET') await held;
+			await route.continue();
+		});
+		await page.evaluate(() => (location.hash = '#/admin/macros'));
+		await page.getByRole('button', { name: 'Add canned reply' }).click();
 		await page.fill('#macro-title', 'Thanks');
 		await page.fill('#macro-body', 'Thank you, {{customer.first_name}}!');
+		answer();
+		await page.locator('.macros li', { hasText: 'Tracking' }).waitFor();
+		await page.unroute('**/api/v1/macros');
+		assert.equal(await page.inputValue('#macro-title'), 'Thanks');
 		await page.click('form.stack button.primary');
 		await page.locator('.macros li', { hasText: 'Thanks' }).waitFor();
 		const { macros } = await server.admin('GET', '/macros');

@@ -155,15 +155,21 @@ describe('email', () => {
 		await noSecrets();
 		await screenshot(page, 'admin-mailbox-edit');
 
-		// The server refuses a host with a space; its message shows next to the form, which stays.
+		// The server refuses a host with a space; its message shows next to the
+		// form, which stays with everything typed into it.
 		await page.fill('#imap-host', 'mail server');
+		await page.fill('#mb-name', 'Shop Help');
+		await page.selectOption('#smtp-security', 'tls');
 		await page.click('#mailbox-form button.primary');
 		const refusal = page.locator('#mailbox-form .error');
 		await refusal.waitFor();
 		assert.match(await refusal.textContent(), /host 'mail server' is not a host name/);
+		assert.equal(await page.inputValue('#imap-host'), 'mail server');
+		assert.equal(await page.inputValue('#mb-name'), 'Shop Help');
+		assert.equal(await page.inputValue('#smtp-security'), 'tls');
 
 		await page.fill('#imap-host', '127.0.0.1');
-		await page.fill('#mb-name', 'Shop Help');
+		await page.selectOption('#smtp-security', 'none');
 		await page.click('#mailbox-form button.primary');
 		await row('Shop Help').waitFor();
 		await noSecrets();

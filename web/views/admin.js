@@ -211,9 +211,9 @@ function Macros() {
 	</li>`)}</ul>
 	${editing ? html`<${EditorForm} key=${editing.id || 'new'} id="macro-form" editor=${editor} title=${editing.id ? t('admin.edit_macro') : t('admin.add_macro')}
 		onSubmit=${(f) => editor.save(Object.fromEntries(f))}>
-		<label for="macro-title">${t('field.title')}</label><input id="macro-title" name="title" required value=${editing.title || ''} />
+		<label for="macro-title">${t('field.title')}</label><input id="macro-title" name="title" required defaultValue=${editing.title || ''} />
 		<label for="macro-body">${t('field.body')}</label>
-		<textarea id="macro-body" name="body" rows="6" required value=${editing.body || ''}></textarea>
+		<textarea id="macro-body" name="body" rows="6" required defaultValue=${editing.body || ''}></textarea>
 		<${Placeholders} names=${['customer.first_name', 'customer.name', 'ticket.number', 'agent.name']} />
 	<//>` : html`<button type="button" class="primary" onClick=${() => editor.open({})}>${t('admin.add_macro')}</button>`}`;
 }
@@ -234,21 +234,21 @@ function ServerFields({ kind, server }) {
 		<legend>${t('admin.' + kind)}</legend>
 		<p class="hint" id=${id('hint')}>${t('admin.server_optional')}</p>
 		<label for=${id('host')}>${t('field.host')}</label>
-		<input id=${id('host')} name=${id('host')} value=${s.host || ''} autocomplete="off" aria-describedby=${id('hint')} />
+		<input id=${id('host')} name=${id('host')} defaultValue=${s.host || ''} autocomplete="off" aria-describedby=${id('hint')} />
 		<label for=${id('port')}>${t('field.port')}</label>
-		<input id=${id('port')} name=${id('port')} type="number" min="1" max="65535" value=${s.port || ''}
+		<input id=${id('port')} name=${id('port')} type="number" min="1" max="65535" defaultValue=${s.port || ''}
 			placeholder=${PORTS[kind][s.security]} />
 		<label for=${id('security')}>${t('field.security')}</label>
-		<select id=${id('security')} name=${id('security')} value=${s.security}>
-			${SECURITIES.map((v) => html`<option value=${v}>${t('security.' + v)}</option>`)}</select>
+		<select id=${id('security')} name=${id('security')}>
+			${SECURITIES.map((v) => html`<option value=${v} selected=${v === s.security}>${t('security.' + v)}</option>`)}</select>
 		<label for=${id('user')}>${t('field.mail_user')}</label>
-		<input id=${id('user')} name=${id('user')} value=${s.user || ''} autocomplete="off" />
+		<input id=${id('user')} name=${id('user')} defaultValue=${s.user || ''} autocomplete="off" />
 		<label for=${id('password')}>${t('field.mail_password')}</label>
 		<input id=${id('password')} name=${id('password')} type="password" autocomplete="new-password" aria-describedby=${id('password-state')} />
 		<p class="hint" id=${id('password-state')}>${s.password_set ? t('admin.password_set') : t('admin.password_not_set')}</p>
 		${kind === 'imap' && html`<label for=${id('folder')}>${t('field.folder')}</label>
-			<input id=${id('folder')} name=${id('folder')} value=${s.folder || 'INBOX'} />`}
-		<label class="check"><input type="checkbox" name=${id('tls_verify')} checked=${s.tls_verify !== false} /> ${t('field.tls_verify')}</label>
+			<input id=${id('folder')} name=${id('folder')} defaultValue=${s.folder || 'INBOX'} />`}
+		<label class="check"><input type="checkbox" name=${id('tls_verify')} defaultChecked=${s.tls_verify !== false} /> ${t('field.tls_verify')}</label>
 	</fieldset>`;
 }
 
@@ -290,18 +290,18 @@ function MailboxForm({ editor }) {
 		onSubmit=${(f) => editor.save(mailboxBody(f, !b.id))}>
 		${!b.id && html`<label for="mb-address">${t('field.address')}</label>
 			<input id="mb-address" name="address" type="email" required autocomplete="off" />`}
-		<label for="mb-name">${t('field.sender_name')}</label><input id="mb-name" name="name" value=${b.name || ''} />
+		<label for="mb-name">${t('field.sender_name')}</label><input id="mb-name" name="name" defaultValue=${b.name || ''} />
 		<${ServerFields} kind="imap" server=${b.imap} />
 		<${ServerFields} kind="smtp" server=${b.smtp} />
 		<label for="mb-reopen">${t('field.reopen_days')}</label>
-		<input id="mb-reopen" name="reopen_days" type="number" min="0" max="3650" value=${b.reopen_days ?? 30} />
+		<input id="mb-reopen" name="reopen_days" type="number" min="0" max="3650" defaultValue=${b.reopen_days ?? 30} />
 		<label for="mb-charsets">${t('field.fallback_charsets')}</label>
-		<input id="mb-charsets" name="charsets" value=${(b.fallback_charsets || []).join(', ')} placeholder="euc-kr, shift_jis" />
+		<input id="mb-charsets" name="charsets" defaultValue=${(b.fallback_charsets || []).join(', ')} placeholder="euc-kr, shift_jis" />
 		<fieldset class="stack">
 			<legend>${t('admin.auto_ack')}</legend>
-			<label class="check"><input type="checkbox" name="ack" checked=${ack.enabled} /> ${t('admin.auto_ack_enabled')}</label>
+			<label class="check"><input type="checkbox" name="ack" defaultChecked=${ack.enabled} /> ${t('admin.auto_ack_enabled')}</label>
 			${Object.entries(LANGUAGES).map(([lang, name]) => html`<label for=${'ack-' + lang}>${t('admin.auto_ack_template', { language: name })}</label>
-				<textarea id=${'ack-' + lang} name=${'ack-' + lang} lang=${lang} rows="3" value=${ack.templates?.[lang] || ''}
+				<textarea id=${'ack-' + lang} name=${'ack-' + lang} lang=${lang} rows="3" defaultValue=${ack.templates?.[lang] || ''}
 					aria-describedby="ack-placeholders"></textarea>`)}
 			<div id="ack-placeholders"><${Placeholders} names=${ACK_PLACEHOLDERS} /></div>
 		</fieldset>

@@ -89,7 +89,7 @@ function FilterBar({ filters, sort, app }) {
 				${opt('', t('filter.any'))}${CHANNELS.map((c) => opt(c, t('channel.' + c)))}
 			</select></span>
 		<span class="field-inline"><label for="f-tag">${t('field.tag')}</label>
-			<input id="f-tag" size="10" value=${filters.tag || ''}
+			<input id="f-tag" size="10" key=${filters.tag || ''} defaultValue=${filters.tag || ''}
 				onKeyDown=${(e) => e.key === 'Enter' && (e.preventDefault(), isComposing(e) || set('tag', e.target.value.trim()))}
 				onChange=${(e) => set('tag', e.target.value.trim())} /></span>
 	</form>`;
