@@ -47,6 +47,19 @@ const smtpRefusing = () => lineServer('220 fake ESMTP\r\n', (line) => {
 	return `550 5.7.1 refused ${MARKUP}\r\n`;
 });
 
+// An SMTP server that takes every email; received gets the text of each.
+function smtpAccepting(received) {
+	let data = null;
+	return lineServer('220 fake ESMTP\r\n', (line) => {
+		if (data && line !== '.') return void data.push(line);
+		if (data) return (received.push(data.join('\n')), (data = null), '250 2.0.0 queued\r\n');
+		if (/^data/i.test(line)) return (data = []), '354 go ahead\r\n';
+		if (/^(ehlo|helo)/i.test(line)) return '250-fake\r\n250 OK\r\n';
+		if (/^quit/i.test(line)) return '221 bye\r\n';
+		return '250 OK\r\n';
+	});
+}
+
 const email = ({ from = 'Mina Park <mina@example.com>', to = 'support@shop.example', subject, id, headers = '', body }) => Buffer.concat([
 	Buffer.from(`From: ${from}\r\nTo: ${to}\r\n${headers}Subject: ${subject}\r\nMessage-ID: <${id}>\r\n` +
 		// written now: mail over a day old is never acknowledged
@@ -257,6 +270,25 @@ describe('email', () => {
 		assert.equal(await page.locator('.conversation b, .conversation img').count(), 0);
 		await screenshot(page, 'ticket-mail-failed');
 		await server.admin('DELETE', '/mailboxes/' + mailbox.id);
+	});
+
+	test('a reply the server takes shows "Sent by email"', async () => {
+		const received = [];
+		const accepting = await smtpAccepting(received);
+		const { mailbox } = await server.admin('POST', '/mailboxes', { address: 'orders@shop.example', name: 'Orders',
+			smtp: { host: '127.0.0.1', port: accepting.address().port, security: 'none' } });
+		const res = await server.admin('POST', '/mail/inbound?mailbox=orders@shop.example',
+			email({ to: 'orders@shop.example', subject: 'Gift wrap', id: 'gift@mail.example.com', body: 'Can you wrap it?\r\n' }));
+		await open('#/tickets/' + res.ticket_id, '#composer-text');
+		await page.fill('#composer-text', 'Yes, we wrap it for free.');
+		await page.click('.composer button.primary');
+		const state = page.locator('.msg-outbound', { hasText: 'Yes, we wrap it for free.' }).locator('.mail-state');
+		await state.locator('text=Sent by email').waitFor();
+		assert.equal(await state.locator('.mail-error').count(), 0);
+		assert.equal(received.length, 1);
+		assert.match(received[0], /^In-Reply-To: <gift@mail\.example\.com>$/m);
+		await server.admin('DELETE', '/mailboxes/' + mailbox.id);
+		accepting.close();
 	});
 
 	test('an answer to a closed ticket starts one that follows it up', async () => {

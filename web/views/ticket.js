@@ -107,7 +107,7 @@ export function TicketPage({ id }) {
 		if (data) document.title = `#${data.ticket.number} ${data.ticket.subject} · deskd`;
 	}, [data?.ticket.subject]);
 
-	// No event says an email went out: look again while one is on its way.
+	// mail.sent comes live, but a retry records no event: look again while an email waits.
 	const sending = data?.messages.some((m) => m.mail_status === 'queued');
 	useEffect(() => {
 		if (!sending) return;
