@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { crc32, deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN, AGENT, launch, loggedIn, lowContrast, screenshot, startServer, unlabelledControls } from './helpers.js';
 
@@ -58,6 +59,25 @@ function smtpAccepting(received) {
 		if (/^quit/i.test(line)) return '221 bye\r\n';
 		return '250 OK\r\n';
 	});
+}
+
+// A PNG of w×h red pixels.
+function png(w, h) {
+	const chunk = (type, data) => {
+		const body = Buffer.concat([Buffer.from(type), data]);
+		const out = Buffer.alloc(body.length + 8);
+		out.writeUInt32BE(data.length, 0);
+		body.copy(out, 4);
+		out.writeUInt32BE(crc32(body), body.length + 4);
+		return out;
+	};
+	const header = Buffer.alloc(13);
+	header.writeUInt32BE(w, 0);
+	header.writeUInt32BE(h, 4);
+	header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+	const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, Buffer.from([255, 0, 0]))]);
+	return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header),
+		chunk('IDAT', deflateSync(Buffer.concat(Array(h).fill(row)))), chunk('IEND', Buffer.alloc(0))]);
 }
 
 const email = ({ from = 'Mina Park <mina@example.com>', to = 'support@shop.example', subject, id, headers = '', body }) => Buffer.concat([
@@ -289,6 +309,27 @@ describe('email', () => {
 		assert.match(received[0], /^In-Reply-To: <gift@mail\.example\.com>$/m);
 		await server.admin('DELETE', '/mailboxes/' + mailbox.id);
 		accepting.close();
+	});
+
+	test('inline images show in the email; SVG and remote images do not', async () => {
+		const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><script>parent.__pwned=1</script><rect width="9" height="9"/></svg>';
+		const raw = Buffer.from('From: Jun Seo <jun@example.com>\r\nTo: support@shop.example\r\nSubject: Broken box\r\n' +
+			'Message-ID: <box@mail.example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="RR"\r\n\r\n' +
+			'--RR\r\nContent-Type: text/html; charset=utf-8\r\n\r\n' +
+			'<p>상자가 찌그러졌어요:</p><img id="shot" src="cid:shot%40phone.example"><img id="evil" src="cid:evil@x">' +
+			'<img id="remote" src="https://images.example.com/tracker.png">\r\n' +
+			`--RR\r\nContent-Type: image/png\r\nContent-ID: <shot@phone.example>\r\nContent-Transfer-Encoding: base64\r\n\r\n${png(3, 2).toString('base64')}\r\n` +
+			`--RR\r\nContent-Type: image/svg+xml\r\nContent-ID: <evil@x>\r\n\r\n${svg}\r\n--RR--\r\n`);
+		const res = await server.admin('POST', '/mail/inbound?mailbox=support@shop.example', raw);
+		await open('#/tickets/' + res.ticket_id, 'iframe.email[srcdoc*="data:image/png;base64,"]');
+		const frame = await page.locator('iframe.email').elementHandle().then((h) => h.contentFrame());
+		await frame.waitForFunction(() => document.getElementById('shot')?.naturalWidth === 3);
+		await frame.locator('p', { hasText: '상자가 찌그러졌어요' }).waitFor(); // laid out, not just parsed
+		assert.deepEqual(await frame.evaluate(() => ['evil', 'remote'].map((id) => document.getElementById(id).naturalWidth)), [0, 0]);
+		await page.locator('.images-blocked').waitFor();
+		assert.equal(await page.evaluate(() => window.__pwned), undefined);
+		await page.waitForTimeout(500); // the frame's second document is painted for the screenshot
+		await screenshot(page, 'ticket-mail-inline-image');
 	});
 
 	test('an answer to a closed ticket starts one that follows it up', async () => {

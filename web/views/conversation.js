@@ -19,19 +19,70 @@ export function emailDocument(emailHtml, showImages) {
 		emailHtml;
 }
 
+// Only paths of this server's API become links: a download from deskd is
+// all that can be behind them, never a javascript: or another site's URL.
+const attachmentHref = (a) => '/api/v1/attachments/' + encodeURIComponent(a.id);
+const apiPath = (url) => (typeof url === 'string' && url.startsWith('/api/v1/') ? url : null);
+
+// Inline images (cid: URLs) come into the frame as data: URLs, which its
+// policy allows; the frame itself cannot ask deskd for anything. Raster types
+// only (no SVG, which can carry script), and not too big to copy.
+const INLINE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+const INLINE_MAX = 5 << 20;
+const CID = /cid:([^"'\s)>]+)/gi;
+
+function unescapeCid(ref) {
+	try {
+		return decodeURIComponent(ref);
+	} catch {
+		return ref;
+	}
+}
+
+const dataUrl = (blob) => new Promise((resolve, reject) => {
+	const reader = new FileReader();
+	reader.onload = () => resolve(reader.result);
+	reader.onerror = () => reject(reader.error);
+	reader.readAsDataURL(blob);
+});
+
+/** The email's HTML with each cid: URL of an inline image replaced by the image's data. */
+export async function withInlineImages(source, files) {
+	const byCid = new Map(files.filter((a) => a.content_id && INLINE_TYPES.includes(a.content_type) && a.size <= INLINE_MAX)
+		.map((a) => [a.content_id, a]));
+	const refs = new Map();
+	for (const [, ref] of source.matchAll(CID)) if (byCid.has(unescapeCid(ref))) refs.set(ref, byCid.get(unescapeCid(ref)));
+	if (!refs.size) return source;
+	const urls = new Map();
+	await Promise.all([...refs].map(async ([ref, a]) => {
+		const r = await fetch(attachmentHref(a));
+		if (r.ok) urls.set(ref, await dataUrl(new Blob([await r.arrayBuffer()], { type: a.content_type })));
+	}));
+	return source.replace(CID, (all, ref) => urls.get(ref) || all);
+}
+
 // Built by hand rather than by the template, so the frame is sandboxed (no
 // scripts, no same-origin, no forms, no popups) before it ever gets content.
-function EmailFrame({ source }) {
+function EmailFrame({ source, files }) {
 	const box = useRef();
 	const [images, setImages] = useState(false);
 	useEffect(() => {
-		const frame = document.createElement('iframe');
-		frame.setAttribute('sandbox', '');
-		frame.setAttribute('referrerpolicy', 'no-referrer');
-		frame.setAttribute('title', t('message.html_title'));
-		frame.className = 'email';
-		frame.srcdoc = emailDocument(source, images);
-		box.current.replaceChildren(frame);
+		let current = true;
+		const show = (emailHtml) => {
+			const frame = document.createElement('iframe');
+			frame.setAttribute('sandbox', '');
+			frame.setAttribute('referrerpolicy', 'no-referrer');
+			frame.setAttribute('title', t('message.html_title'));
+			frame.className = 'email';
+			frame.srcdoc = emailDocument(emailHtml, images);
+			box.current.replaceChildren(frame);
+		};
+		show(source);
+		withInlineImages(source, files).then(
+			(full) => current && full !== source && show(full),
+			() => {}, // the images stay out; the text is there
+		);
+		return () => (current = false);
 	}, [source, images]);
 	const remote = /(src|srcset|background)\s*=\s*["']?\s*https?:|url\(\s*["']?\s*https?:/i.test(source);
 	return html`<div class="email-box">
@@ -40,11 +91,6 @@ function EmailFrame({ source }) {
 			<button type="button" onClick=${() => setImages(true)}>${t('message.show_images')}</button></p>`}
 	</div>`;
 }
-
-// Only paths of this server's API become links: a download from deskd is
-// all that can be behind them, never a javascript: or another site's URL.
-const attachmentHref = (a) => '/api/v1/attachments/' + encodeURIComponent(a.id);
-const apiPath = (url) => (typeof url === 'string' && url.startsWith('/api/v1/') ? url : null);
 
 function Attachments({ m }) {
 	const files = m.attachments || [];
@@ -84,7 +130,7 @@ function Message({ m, customerName, app }) {
 			<span class="kind">${label}</span>
 			<${Time} iso=${m.created_at} />
 		</header>
-		${m.html ? html`<${EmailFrame} source=${m.html} />` : html`<div class="body">${m.body}</div>`}
+		${m.html ? html`<${EmailFrame} source=${m.html} files=${m.attachments || []} />` : html`<div class="body">${m.body}</div>`}
 		<${Attachments} m=${m} />
 		<${MailState} m=${m} />
 	</article>`;
