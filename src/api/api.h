@@ -32,6 +32,9 @@ enum err_code field_tags(struct req *r, json_t *o, const char *name, const char 
 /** An email address, lower-cased. */
 enum err_code field_email(struct req *r, json_t *o, const char *name, int required,
 			  const char **out);
+/** A list of at most max email addresses, lower-cased and de-duplicated in order. */
+enum err_code field_emails(struct req *r, json_t *o, const char *name, size_t max,
+			   const char ***out, int *n, int *present);
 /** Checks that the body has only these members. */
 enum err_code fields_known(struct req *r, json_t *o, const char *const *names);
 

@@ -130,15 +130,12 @@ enum err_code field_tags(struct req *r, json_t *o, const char *name, const char 
 	return E_OK;
 }
 
-enum err_code field_email(struct req *r, json_t *o, const char *name, int required,
-			  const char **out)
+/* An address with one @ and something on each side, lower-cased. */
+static enum err_code email_check(struct req *r, const char *name, const char *v, const char **out)
 {
-	const char *v = NULL, *at;
-	enum err_code rc = field_str(r, o, name, required, 3, 254, &v);
+	const char *at;
 	char *lower;
 
-	if (rc || !v)
-		return rc;
 	at = strchr(v, '@');
 	if (!at || at == v || !at[1] || strchr(at + 1, '@') || strpbrk(v, " \t\r\n<>,;\""))
 		return error_set(&r->err, E_INVALID, "%s '%s' is not an email address", name, v);
@@ -146,6 +143,48 @@ enum err_code field_email(struct req *r, json_t *o, const char *name, int requir
 	for (char *p = lower; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	*out = lower;
+	return E_OK;
+}
+
+enum err_code field_email(struct req *r, json_t *o, const char *name, int required,
+			  const char **out)
+{
+	const char *v = NULL;
+	enum err_code rc = field_str(r, o, name, required, 3, 254, &v);
+
+	return rc || !v ? rc : email_check(r, name, v, out);
+}
+
+enum err_code field_emails(struct req *r, json_t *o, const char *name, size_t max,
+			   const char ***out, int *n, int *present)
+{
+	json_t *v = json_object_get(o, name), *item;
+	size_t i;
+
+	*n = 0;
+	*present = v != NULL;
+	if (!v)
+		return E_OK;
+	if (!json_is_array(v))
+		return error_set(&r->err, E_INVALID, "%s must be an array of email addresses", name);
+	if (json_array_size(v) > max)
+		return error_set(&r->err, E_INVALID, "at most %zu addresses in %s", max, name);
+	*out = arena_alloc(&r->arena, sizeof(**out) * (json_array_size(v) + 1));
+	json_array_foreach(v, i, item) {
+		const char *e;
+		enum err_code rc;
+		int seen = 0;
+
+		if (!json_is_string(item) || strlen(json_string_value(item)) > 254)
+			return error_set(&r->err, E_INVALID, "each of %s must be an email address",
+					 name);
+		if ((rc = email_check(r, name, json_string_value(item), &e)))
+			return rc;
+		for (int k = 0; k < *n && !seen; k++)
+			seen = !strcmp((*out)[k], e);
+		if (!seen)
+			(*out)[(*n)++] = e;
+	}
 	return E_OK;
 }
 

@@ -100,7 +100,7 @@ API_HANDLER(api_tickets_get)
 API_HANDLER(api_tickets_update)
 {
 	static const char *const known[] = { "subject", "status", "priority", "assignee_id", "tags",
-					     NULL };
+					     "cc", NULL };
 	struct ticket_change c = { .actor_id = r->user.id };
 	int unassign = 0;
 	struct ticket t;
@@ -111,7 +111,8 @@ API_HANDLER(api_tickets_update)
 	    (rc = field_enum(r, r->json, "status", ticket_statuses, &c.status)) ||
 	    (rc = field_enum(r, r->json, "priority", ticket_priorities, &c.priority)) ||
 	    (rc = field_id(r, r->json, "assignee_id", &c.assignee_id, &unassign)) ||
-	    (rc = field_tags(r, r->json, "tags", &c.tags, &c.n_tags, &c.set_tags)))
+	    (rc = field_tags(r, r->json, "tags", &c.tags, &c.n_tags, &c.set_tags)) ||
+	    (rc = field_emails(r, r->json, "cc", TICKET_CC_MAX, &c.cc, &c.n_cc, &c.set_cc)))
 		return rc;
 	if (!strcmp(c.status ? c.status : "", "new"))
 		return error_set(&r->err, E_INVALID, "a ticket cannot go back to new");

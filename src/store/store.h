@@ -225,12 +225,17 @@ enum err_code store_ticket_create(struct store *st, const struct ticket_new *tn,
 enum err_code store_ticket_get(struct store *st, int64_t id, struct ticket *out, struct arena *a,
 			       struct error *err);
 
+/* Addresses a ticket copies at most: its email replies go to each of them. */
+#define TICKET_CC_MAX 20
+
 struct ticket_change {
 	const char *subject, *status, *priority; /* NULL: keep */
 	int set_assignee;
 	int64_t assignee_id; /* 0: unassign */
 	const char **tags;
 	int n_tags, set_tags;
+	const char **cc; /* lower-case addresses */
+	int n_cc, set_cc;
 	int64_t actor_id;
 };
 

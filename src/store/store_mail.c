@@ -797,9 +797,6 @@ static int machine_sender(const char *email)
 	return !email;
 }
 
-/* Addresses a ticket copies at most: replies go to each of them. */
-#define CC_MAX 20
-
 /* `old` (a JSON array text, may be NULL) plus the Cc of m (may be NULL) but the skipped ones. */
 static json_t *cc_merge(const char *old, const struct mail_message *m, const char *skip1,
 			const char *skip2)
@@ -810,7 +807,7 @@ static json_t *cc_merge(const char *old, const struct mail_message *m, const cha
 		json_decref(list);
 		list = json_array();
 	}
-	for (int i = 0; m && i < m->n_cc && json_array_size(list) < CC_MAX; i++) {
+	for (int i = 0; m && i < m->n_cc && json_array_size(list) < TICKET_CC_MAX; i++) {
 		const char *e = m->cc[i].email;
 		size_t j;
 		json_t *v;
@@ -1159,8 +1156,10 @@ static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job
 		json_t *v;
 
 		j->cc = arena_alloc(a, (json_array_size(cc) + 1) * sizeof(char *));
+		/* an agent may have listed the customer too: one copy is enough */
 		json_array_foreach(cc, i, v)
-			if (json_is_string(v))
+			if (json_is_string(v) &&
+			    strcasecmp(json_string_value(v), j->to_email ? j->to_email : ""))
 				j->cc[j->n_cc++] = arena_strdup(a, json_string_value(v));
 		json_decref(cc);
 	}

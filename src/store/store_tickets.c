@@ -328,13 +328,75 @@ static void note_change(json_t *changes, const char *field, const char *old, con
 		json_object_set_new(changes, field, json_pack("[ss]", old, new));
 }
 
-static json_t *tags_json(const char **tags, int n)
+static json_t *strings_json(const char **list, int n)
 {
 	json_t *a = json_array();
 
 	for (int i = 0; i < n; i++)
-		json_array_append_new(a, json_string(tags[i]));
+		json_array_append_new(a, json_string(list[i]));
 	return a;
+}
+
+/* The stored Cc list (JSON text, or NULL for none) as an array. */
+static json_t *cc_json(const char *text)
+{
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+
+	if (json_is_array(a))
+		return a;
+	json_decref(a);
+	return json_array();
+}
+
+/* Whether two lists without repeats hold the same strings, in any order. */
+static int same_members(json_t *a, json_t *b)
+{
+	size_t i, j;
+	json_t *v, *w;
+
+	if (json_array_size(a) != json_array_size(b))
+		return 0;
+	json_array_foreach(a, i, v) {
+		int found = 0;
+
+		json_array_foreach(b, j, w)
+			found |= json_equal(v, w);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+/* Records [old, new] when the lists differ; takes both references. */
+static void note_list_change(json_t *changes, const char *field, json_t *old, json_t *new)
+{
+	if (same_members(old, new)) {
+		json_decref(old);
+		json_decref(new);
+	} else {
+		json_object_set_new(changes, field, json_pack("[oo]", old, new));
+	}
+}
+
+/* Stores the new Cc list, unless it has the same addresses as the old one. */
+static enum err_code set_cc(struct db *db, int64_t id, const char *old, const char **cc, int n,
+			    struct error *err)
+{
+	json_t *before = cc_json(old), *list = strings_json(cc, n);
+	int same = same_members(before, list);
+	char *text = n && !same ? json_dumps(list, JSON_COMPACT) : NULL;
+	struct db_arg args[] = { DB_I(id), text ? DB_S(text) : DB_NIL };
+	int qrc = 0;
+
+	if (!same)
+		qrc = n && !text ? -1
+				 : db_query(db, "UPDATE tickets SET cc = $2 WHERE id = $1", args, 2,
+					    NULL, NULL);
+
+	json_decref(before);
+	json_decref(list);
+	free(text);
+	return qrc ? store_fail(db, qrc, err, "setting the ticket's Cc") : E_OK;
 }
 
 /* solved_at follows the status: set on solving or closing, cleared on reopening. */
@@ -381,6 +443,8 @@ static enum err_code ticket_update_tx(struct db *db, void *arg, struct error *er
 		return store_fail(db, qrc, err, "updating ticket");
 	if (c->set_tags && (rc = set_tags(db, u->id, c->tags, c->n_tags, err)))
 		return rc;
+	if (c->set_cc && (rc = set_cc(db, u->id, before.cc, c->cc, c->n_cc, err)))
+		return rc;
 	if (c->subject && (rc = store_index(db, "ticket", u->id, subject, err)))
 		return rc;
 	if ((rc = ticket_load(db, u->id, u->out, u->a, err)))
@@ -395,17 +459,11 @@ static enum err_code ticket_update_tx(struct db *db, void *arg, struct error *er
 					      before.assignee_id ? json_integer(before.assignee_id)
 								 : json_null(),
 					      assignee ? json_integer(assignee) : json_null()));
-	if (c->set_tags) {
-		json_t *old = tags_json(before.tags, before.n_tags);
-		json_t *new = tags_json(u->out->tags, u->out->n_tags);
-
-		if (json_equal(old, new)) {
-			json_decref(old);
-			json_decref(new);
-		} else {
-			json_object_set_new(changes, "tags", json_pack("[oo]", old, new));
-		}
-	}
+	if (c->set_tags)
+		note_list_change(changes, "tags", strings_json(before.tags, before.n_tags),
+				 strings_json(u->out->tags, u->out->n_tags));
+	if (c->set_cc)
+		note_list_change(changes, "cc", cc_json(before.cc), cc_json(u->out->cc));
 	return store_record_event(db, u->id, 0, c->actor_id, "ticket.updated", changes,
 				  json_pack("{so}", "ticket", render_ticket(u->out)), err);
 }

@@ -400,6 +400,41 @@ class ThreadingTest(MailCase):
         self.assertEqual(self.ticket(res["ticket_id"])["cc"],
                          ["bob-%s@shop.example" % who, "carol-%s@shop.example" % who])
 
+    def test_agent_edits_cc(self):
+        who = unique("cust")
+        raw, _ = make_email("Cc edit " + who, "Hello.", sender="%s@shop.example" % who,
+                            headers=["Cc: bob-%s@shop.example" % who])
+        tid = self.deliver(raw)["ticket_id"]
+        path = "/api/v1/tickets/%d" % tid
+        carol, dave = "carol-%s@shop.example" % who, "dave-%s@shop.example" % who
+        t = self.expect(self.as_agent("PATCH", path, {"cc": ["Carol-%s@Shop.Example" % who, dave,
+                                                             carol]}), 200)["ticket"]
+        self.assertEqual(t["cc"], [carol, dave])
+        self.assertEqual(self.ticket(tid)["cc"], [carol, dave])
+        change = [e for e in self.events(tid) if "cc" in (e["changes"] or {})]
+        self.assertEqual(len(change), 1, change)
+        self.assertEqual(change[0]["changes"]["cc"], [["bob-%s@shop.example" % who], [carol, dave]])
+        self.assertEqual(change[0]["actor_id"], self.agent_id)
+        # the same list again is no change
+        self.expect(self.as_agent("PATCH", path, {"cc": [dave, carol.upper()]}), 200)
+        self.assertEqual(len([e for e in self.events(tid) if "cc" in (e["changes"] or {})]), 1)
+
+        for bad in ("carol@shop.example", ["no-at-sign"], ["two@@shop.example"], [42], [None],
+                    ["Carol <carol@shop.example>"], ["a@b.example, c@d.example"],
+                    ["x" * 250 + "@shop.example"], ["évé@shop.example\r\nBcc: x@evil.example"],
+                    ["u%d@shop.example" % i for i in range(21)]):
+            r = self.as_agent("PATCH", path, {"cc": bad})
+            self.expect(r, 422, repr(bad)[:60])
+            self.assertIn("cc", r.body["error"]["message"])
+        self.assertEqual(self.ticket(tid)["cc"], [carol, dave], "a refused list changes nothing")
+
+        # twenty is allowed; an empty list removes them all
+        twenty = ["u%d@shop.example" % i for i in range(20)]
+        self.assertEqual(self.expect(self.as_agent("PATCH", path, {"cc": twenty}), 200)["ticket"]["cc"], twenty)
+        self.assertEqual(self.expect(self.as_agent("PATCH", path, {"cc": []}), 200)["ticket"]["cc"], [])
+        self.set_status(tid, "closed")
+        self.expect(self.as_agent("PATCH", path, {"cc": [carol]}), 422)
+
     def test_new_ticket_customer_case_insensitive(self):
         who = unique("case")
         raw, _ = make_email("First " + who, "one", sender="Ann Lee <%s@shop.example>" % who)

@@ -380,6 +380,32 @@ class ConversationTest(MailCase):
         self.assertEqual(len(self.messages(t["id"])), 1)
 
 
+class CcEditTest(MailCase):
+    def test_reply_goes_to_the_cc_list_the_agent_set(self):
+        """The agent swaps the shopper's Cc for a colleague (and lists the shopper too)."""
+        u = self.run_id
+        self.create_mailbox()
+        shopper, old, new = ("%s-%s@customer.test" % (who, u) for who in ("eda", "old", "new"))
+        subject = "Please copy my colleague %s" % u
+        swaks(shopper, self.support, build_email(shopper, self.support, subject, "Hello.\n",
+                                                 msgid="%s@customer.test" % unique("m"),
+                                                 extra=[("Cc", old)]))
+        t = self.wait_ticket(subject)
+        self.assertEqual(t["cc"], [old])
+        r = self.as_agent("PATCH", "/api/v1/tickets/%d" % t["id"], {"cc": [new, shopper.upper()]})
+        self.assertEqual(self.expect(r, 200)["ticket"]["cc"], [new, shopper])
+
+        reply = self.reply(t["id"], "I have copied your colleague.")
+        self.assertEqual(self.wait_mail_status(t["id"], reply["id"], ("sent", "failed"))
+                         ["mail_status"], "sent")
+        copy = read_mail(wait_for("the copy for " + new, lambda: sink_files(new))[0])
+        self.assertEqual([a.addr_spec for a in copy["To"].addresses], [shopper])
+        self.assertEqual([a.addr_spec for a in copy["Cc"].addresses], [new])
+        self.assertEqual(copy["Message-ID"], "<%s>" % reply["mail_message_id"])
+        self.assertEqual(len(wait_for("the shopper's copy", lambda: sink_files(shopper))), 1)
+        self.assertEqual(sink_files(old), [], "the address taken off the list got the reply")
+
+
 class ImapPollingTest(MailCase):
     """Two mailboxes, STARTTLS and implicit TLS, each polling its own folder."""
 

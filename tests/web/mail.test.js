@@ -211,7 +211,7 @@ describe('email', () => {
 		assert.deepEqual([b.imap.password_set, b.smtp.password_set], [true, true], 'an empty password field keeps the password');
 
 		await row('Shop Help').getByRole('button', { name: 'Edit' }).click();
-		await page.locator('#mailbox-form').waitFor();
+		await page.waitForFunction(() => document.activeElement?.id === 'mb-name'); // the form takes the focus
 		await page.keyboard.press('Escape');
 		await page.locator('#mailbox-form').waitFor({ state: 'detached' });
 
@@ -230,14 +230,16 @@ describe('email', () => {
 		await agent.context().close();
 	});
 
-	test('an email shows in the conversation, its Cc in the header and its original downloads byte for byte', async () => {
+	test('an email shows in the conversation, its Cc beside it and its original downloads byte for byte', async () => {
 		const raw = email({ subject: 'Order 5521 is late', id: 'order-5521@mail.example.com', headers: 'Cc: Boss <boss@example.com>\r\n',
 			body: 'Hello,\r\nmy order 5521 has not arrived.\r\n주문한 상품이 아직 안 왔어요.\r\n' });
 		inbound = await server.admin('POST', '/mail/inbound?mailbox=support@shop.example', raw);
 		await open('#/tickets/' + inbound.ticket_id, '.conversation .msg');
 		const msg = page.locator('.conversation .msg').first();
 		assert.match(await msg.locator('.body').textContent(), /order 5521 has not arrived/);
-		assert.match(await page.locator('.ticket-meta').textContent(), /Cc: boss@example\.com/);
+		const cc = page.locator('ul[aria-labelledby="cc-label"] li');
+		assert.equal(await cc.count(), 1);
+		assert.match(await cc.textContent(), /^boss@example\.com\s*×$/);
 		// the mailbox acknowledges it in the customer's language (Korean letters in the email)
 		const ack = page.locator('.conversation .msg', { hasText: 'Mina Park님, 접수되었습니다: Order 5521 is late' });
 		await ack.waitFor();
@@ -245,6 +247,22 @@ describe('email', () => {
 		const link = msg.getByRole('link', { name: 'Original email' });
 		const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
 		assert.ok((await readFile(await download.path())).equals(raw), 'the original is the bytes that came in');
+	});
+
+	test('an agent changes who the replies copy, and the timeline says so', async () => {
+		const cc = page.locator('ul[aria-labelledby="cc-label"]');
+		await page.fill('#cc-new', 'Chef@Example.com');
+		await page.press('#cc-new', 'Enter');
+		await cc.locator('li', { hasText: 'chef@example.com' }).waitFor();
+		await page.getByRole('button', { name: 'Remove boss@example.com' }).click();
+		await cc.locator('li', { hasText: 'boss@example.com' }).waitFor({ state: 'detached' });
+		await page.locator('.event', { hasText: 'changed the Cc from boss@example.com, chef@example.com to chef@example.com' }).waitFor();
+		assert.deepEqual((await server.admin('GET', '/tickets/' + inbound.ticket_id)).ticket.cc, ['chef@example.com']);
+		// the browser holds back what is not an address
+		await page.fill('#cc-new', 'Chef <chef@example.com>');
+		assert.equal(await page.locator('#cc-new').evaluate((e) => e.validity.valid), false);
+		await page.fill('#cc-new', '');
+		await screenshot(page, 'ticket-cc');
 	});
 
 	test('a reply shows "Sending…" and, while the server is unreachable, why it is not sent yet', async () => {

@@ -279,7 +279,10 @@ export default {
 	'mail.reason': 'Reason:',
 	'event.mail_failed': 'The email of a reply could not be sent: {error}',
 	'event.mail_bounced': 'The email of a reply bounced ({from}): {text}',
-	'ticket.cc': 'Cc:',
+	'field.cc': 'Cc',
+	'cc.add': 'Add an address',
+	'cc.remove': 'Remove {address}',
+	'event.cc': '{actor} changed the Cc from {from} to {to}',
 	'ticket.follows_up': 'Follows up #{number}',
 
 	'delivery.pending': 'pending',

@@ -276,7 +276,10 @@ export default {
 	'mail.reason': '理由:',
 	'event.mail_failed': '返信のメールを送信できませんでした: {error}',
 	'event.mail_bounced': '返信のメールが戻ってきました ({from}): {text}',
-	'ticket.cc': 'Cc:',
+	'field.cc': 'Cc',
+	'cc.add': 'アドレスを追加',
+	'cc.remove': '{address} を削除',
+	'event.cc': '{actor} が Cc を {from} から {to} に変更しました',
 	'ticket.follows_up': '#{number} の続き',
 
 	'delivery.pending': '保留',

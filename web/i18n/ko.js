@@ -276,7 +276,10 @@ export default {
 	'mail.reason': '이유:',
 	'event.mail_failed': '답장 이메일을 보내지 못했습니다: {error}',
 	'event.mail_bounced': '답장 이메일이 반송되었습니다({from}): {text}',
-	'ticket.cc': '참조:',
+	'field.cc': '참조',
+	'cc.add': '주소 추가',
+	'cc.remove': '{address} 삭제',
+	'event.cc': '{actor} 님이 참조를 {from}에서 {to}(으)로 변경했습니다',
 	'ticket.follows_up': '#{number}의 후속',
 
 	'delivery.pending': '대기 중',

@@ -276,7 +276,10 @@ export default {
 	'mail.reason': 'Neden:',
 	'event.mail_failed': 'Bir yanıtın e-postası gönderilemedi: {error}',
 	'event.mail_bounced': 'Bir yanıtın e-postası geri döndü ({from}): {text}',
-	'ticket.cc': 'Bilgi:',
+	'field.cc': 'Bilgi',
+	'cc.add': 'Adres ekle',
+	'cc.remove': '{address} adresini kaldır',
+	'event.cc': '{actor} bilgi alıcılarını {from} → {to} olarak değiştirdi',
 	'ticket.follows_up': '#{number} talebinin devamı',
 
 	'delivery.pending': 'bekliyor',

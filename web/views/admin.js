@@ -1,6 +1,6 @@
 // Admin pages: agents, API tokens, webhooks, canned replies and mailboxes.
 import { del, get, patch, post } from '../api.js';
-import { html, useEffect, useRef, useState } from '../lib.js';
+import { html, useEffect, useLayoutEffect, useRef, useState } from '../lib.js';
 import { LANGUAGES, t } from '../i18n.js';
 import { useApp, userName } from '../state.js';
 import { ErrorText, Time, useAsync } from './common.js';
@@ -49,7 +49,8 @@ function useEditor(path, reload) {
 /** The form of a useEditor: its first field takes the focus, Escape cancels, errors show beside it. */
 function EditorForm({ id, editor, title, onSubmit, children }) {
 	const ref = useRef();
-	useEffect(() => {
+	// before the browser paints, so no key pressed meanwhile goes elsewhere
+	useLayoutEffect(() => {
 		ref.current.querySelector('input:not([type=checkbox]), textarea, select')?.focus();
 	}, []);
 	const submit = (e) => {

@@ -155,7 +155,7 @@ export function eventLines(ev, app) {
 	// a change is [from, to]; other members (message_id) say which, not what changed
 	const changes = Object.entries(ev.changes || {}).filter(([, v]) => Array.isArray(v) && v.length === 2);
 	return changes.map(([field, [from, to]]) => {
-		const known = ['status', 'priority', 'assignee_id', 'tags', 'subject'].includes(field);
+		const known = ['status', 'priority', 'assignee_id', 'tags', 'cc', 'subject'].includes(field);
 		return t(known ? 'event.' + field : 'event.other', {
 			actor, field, from: value(field, from, app), to: value(field, to, app),
 		});

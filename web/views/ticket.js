@@ -21,23 +21,26 @@ async function loadTicket(id) {
 	return { ticket: a.ticket, messages: b.messages, events: c.events };
 }
 
-function Tags({ tags, update }) {
+/**
+ * A list edited in place, such as the tags: each item has a remove button,
+ * and the field under it adds one (lower-cased; a repeat is ignored).
+ */
+function ListField({ id, label, items, placeholder, removeLabel, type = 'text', onChange }) {
 	const [draft, setDraft] = useState('');
 	const add = (e) => {
 		e.preventDefault();
-		const tag = draft.trim().toLowerCase();
-		if (!tag || tags.includes(tag)) return setDraft('');
+		const item = draft.trim().toLowerCase();
 		setDraft('');
-		update({ tags: [...tags, tag].sort() });
+		if (item && !items.includes(item)) onChange([...items, item]);
 	};
 	return html`<div class="field">
-		<span id="tags-label">${t('field.tags')}</span>
-		<ul class="tag-list" aria-labelledby="tags-label">${tags.map((g) => html`<li key=${g} class="tag">${g}
-			<button type="button" class="icon" aria-label=${t('tags.remove', { tag: g })}
-				onClick=${() => update({ tags: tags.filter((x) => x !== g) })}>×</button></li>`)}</ul>
+		<span id=${id + '-label'}>${label}</span>
+		<ul class="tag-list" aria-labelledby=${id + '-label'}>${items.map((g) => html`<li key=${g} class="tag">${g}
+			<button type="button" class="icon" aria-label=${removeLabel(g)}
+				onClick=${() => onChange(items.filter((x) => x !== g))}>×</button></li>`)}</ul>
 		<form class="inline" onSubmit=${add}>
-			<label for="tag-new" class="sr-only">${t('tags.add')}</label>
-			<input id="tag-new" size="12" value=${draft} placeholder=${t('tags.add')} onInput=${(e) => setDraft(e.target.value)}
+			<label for=${id + '-new'} class="sr-only">${placeholder}</label>
+			<input id=${id + '-new'} type=${type} size="12" value=${draft} placeholder=${placeholder} onInput=${(e) => setDraft(e.target.value)}
 				onKeyDown=${(e) => e.key === 'Enter' && isComposing(e) && e.preventDefault()} />
 			<button>${t('tags.add_button')}</button>
 		</form>
@@ -63,19 +66,21 @@ function Properties({ ticket, update, app, assigneeRef }) {
 		], (v) => update({ assignee_id: v ? Number(v) : null }), assigneeRef)}
 		${ticket.assignee_id !== app.me.id && html`<button type="button" class="link"
 			onClick=${() => update({ assignee_id: app.me.id })}>${t('ticket.take')}</button>`}
-		<${Tags} tags=${ticket.tags} update=${update} />
+		<${ListField} id="tag" label=${t('field.tags')} items=${ticket.tags} placeholder=${t('tags.add')}
+			removeLabel=${(tag) => t('tags.remove', { tag })} onChange=${(tags) => update({ tags: tags.sort() })} />
+		${(ticket.channel === 'email' || ticket.cc.length > 0) && html`<${ListField} id="cc" label=${t('field.cc')} items=${ticket.cc}
+			type="email" placeholder=${t('cc.add')} removeLabel=${(address) => t('cc.remove', { address })}
+			onChange=${(cc) => update({ cc })} />`}
 		<p class="muted">${t('field.channel')}: ${t('channel.' + ticket.channel)}</p>
 	</section>`;
 }
 
-/** Who else the customer's emails copy, and the closed ticket this one follows. */
+/** The closed ticket this one follows up. */
 function TicketMeta({ ticket }) {
-	const cc = ticket.cc || [];
 	const linked = ticket.linked_ticket_id;
-	if (!cc.length && !linked) return null;
+	if (!linked) return null;
 	return html`<p class="ticket-meta">
-		${cc.length > 0 && html`<span class="cc"><span class="muted">${t('ticket.cc')}</span> ${cc.join(', ')}</span>`}
-		${linked && html`<a href=${'#/tickets/' + linked}>${t('ticket.follows_up', { number: linked + 1000 })}</a>`}
+		<a href=${'#/tickets/' + linked}>${t('ticket.follows_up', { number: linked + 1000 })}</a>
 	</p>`;
 }
 
