@@ -25,7 +25,7 @@ API_HANDLER(api_metrics)
 	struct buf b;
 	enum err_code rc;
 
-	if ((rc = store_jobs_pending(r->app->store, INT64_MAX, &pending, &r->err)))
+	if ((rc = store_jobs_pending(r->app->store, NULL, INT64_MAX, &pending, &r->err)))
 		return rc;
 	db_timing(&queries, &query_us);
 	buf_init(&b, 0);

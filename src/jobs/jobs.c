@@ -1,5 +1,6 @@
 /*
- * jobs.c - claims due jobs, delivers webhooks with libcurl, records the outcome.
+ * jobs.c - claims due jobs, delivers webhooks with libcurl, records the outcome;
+ * emails go out through jobs/mail_send.c.
  */
 #include "jobs/jobs.h"
 #include "core/auth.h"
@@ -18,13 +19,27 @@
 #define BATCH 16
 #define HOUR_US ((int64_t)3600 * 1000000)
 
+/*
+ * One thread per kind of job, so that a slow SMTP server (an email may take
+ * 130 s) never holds up webhook deliveries, nor a slow receiver the email.
+ */
+struct worker {
+	struct jobs *j;
+	const char *kind;
+	int woken, housekeeping;
+	pthread_t thread;
+	CURL *curl; /* webhooks: reused between deliveries */
+};
+
+static const char *const kinds[] = { "webhook", "email" };
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
 struct jobs {
 	struct store *store;
-	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int woken, stopping;
-	CURL *curl;
+	int stopping;
+	struct worker workers[N_KINDS];
 };
 
 long jobs_backoff_seconds(int attempt)
@@ -39,8 +54,9 @@ void jobs_wake(void *arg)
 	struct jobs *j = arg;
 
 	pthread_mutex_lock(&j->lock);
-	j->woken = 1;
-	pthread_cond_signal(&j->cond);
+	for (size_t i = 0; i < N_KINDS; i++)
+		j->workers[i].woken = 1;
+	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -52,8 +68,8 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 }
 
 /* One POST; returns the HTTP status, or 0 with *error set when it never got one. */
-static long post(struct jobs *j, const struct delivery *d, const struct webhook *w,
-		 char *error, size_t error_size)
+static long post(CURL *curl, const struct delivery *d, const struct webhook *w, char *error,
+		 size_t error_size)
 {
 	char ts[24], *mac, *signed_text, header[256], errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = NULL;
@@ -73,19 +89,19 @@ static long post(struct jobs *j, const struct delivery *d, const struct webhook 
 	h = libcurl.slist_append(h, header);
 	h = libcurl.slist_append(h, "User-Agent: deskd-webhooks/1");
 
-	libcurl.easy_reset(j->curl);
-	libcurl.easy_setopt(j->curl, CURLOPT_URL, w->url);
-	libcurl.easy_setopt(j->curl, CURLOPT_POSTFIELDS, d->payload);
-	libcurl.easy_setopt(j->curl, CURLOPT_HTTPHEADER, h);
-	libcurl.easy_setopt(j->curl, CURLOPT_TIMEOUT, 10L);
-	libcurl.easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 5L);
-	libcurl.easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
-	libcurl.easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	libcurl.easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, discard);
-	libcurl.easy_setopt(j->curl, CURLOPT_ERRORBUFFER, errbuf);
-	rc = libcurl.easy_perform(j->curl);
+	libcurl.easy_reset(curl);
+	libcurl.easy_setopt(curl, CURLOPT_URL, w->url);
+	libcurl.easy_setopt(curl, CURLOPT_POSTFIELDS, d->payload);
+	libcurl.easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	libcurl.easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	libcurl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	libcurl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	libcurl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	libcurl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	libcurl.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = libcurl.easy_perform(curl);
 	if (rc == CURLE_OK)
-		libcurl.easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &status);
+		libcurl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	else
 		snprintf(error, error_size, "%s", errbuf[0] ? errbuf : libcurl.easy_strerror(rc));
 	libcurl.slist_free_all(h);
@@ -94,8 +110,9 @@ static long post(struct jobs *j, const struct delivery *d, const struct webhook 
 	return status;
 }
 
-static void run_webhook(struct jobs *j, const struct job *job, struct arena *a)
+static void run_webhook(struct worker *wk, const struct job *job, struct arena *a)
 {
+	struct jobs *j = wk->j;
 	struct delivery d;
 	struct webhook w;
 	struct error err;
@@ -113,7 +130,7 @@ static void run_webhook(struct jobs *j, const struct job *job, struct arena *a)
 		store_delivery_result(j->store, job->id, d.id, 0, 0, "webhook deleted", 0, &err);
 		return;
 	}
-	status = post(j, &d, &w, error, sizeof(error));
+	status = post(wk->curl, &d, &w, error, sizeof(error));
 	ok = status >= 200 && status < 300;
 	if (!ok && status)
 		snprintf(error, sizeof(error), "HTTP %ld", status);
@@ -146,40 +163,38 @@ static int gave_up(struct jobs *j, const struct job *job)
 	return 1;
 }
 
-static void run_due(struct jobs *j)
+static void run_due(struct worker *w)
 {
+	struct jobs *j = w->j;
 	struct job batch[BATCH];
 	struct arena a;
 	struct error err;
-	int n = 0;
+	int email = !strcmp(w->kind, "email"), n = 0;
+	/*
+	 * A job whose lease may end during the attempt is left to the next
+	 * claim: another worker would run it too. An email may take 130 s
+	 * (connect and send timeouts), a webhook 15.
+	 */
+	int64_t needs_us = (email ? 135 : 15) * (int64_t)1000000;
 
 	arena_init(&a);
 	do {
 		int64_t now = time_now_us();
 
-		if (store_jobs_claim(j->store, now, now + LEASE_US, batch, BATCH, &n, &a, &err)) {
-			log_error("claiming jobs: %s", err.message);
+		if (store_jobs_claim(j->store, w->kind, now, now + LEASE_US, batch, BATCH, &n, &a,
+				     &err)) {
+			log_error("claiming %s jobs: %s", w->kind, err.message);
 			break;
 		}
 		for (int i = 0; i < n && !j->stopping; i++) {
-			/*
-			 * A job whose lease may end during the attempt is left to the
-			 * next claim: another worker would run it too. An email may
-			 * take 130 s (connect and send timeouts), a webhook 15.
-			 */
-			int64_t needs = !strcmp(batch[i].kind, "email") ? 135 : 15;
-
-			if (time_now_us() > now + LEASE_US - needs * 1000000)
+			if (time_now_us() > now + LEASE_US - needs_us)
 				break;
 			if (gave_up(j, &batch[i]))
 				continue;
-			if (!strcmp(batch[i].kind, "webhook"))
-				run_webhook(j, &batch[i], &a);
-			else if (!strcmp(batch[i].kind, "email"))
+			if (email)
 				jobs_run_email(j->store, &batch[i], &a);
 			else
-				log_error("job %" PRId64 " has unknown kind '%s'", batch[i].id,
-					  batch[i].kind);
+				run_webhook(w, &batch[i], &a);
 		}
 	} while (n == BATCH && !j->stopping);
 	arena_release(&a);
@@ -187,7 +202,8 @@ static void run_due(struct jobs *j)
 
 static void *worker_main(void *arg)
 {
-	struct jobs *j = arg;
+	struct worker *w = arg;
+	struct jobs *j = w->j;
 	int64_t last_expiry = 0;
 
 	pthread_mutex_lock(&j->lock);
@@ -196,19 +212,19 @@ static void *worker_main(void *arg)
 		int64_t due = 0;
 		struct error err;
 
-		j->woken = 0;
+		w->woken = 0;
 		pthread_mutex_unlock(&j->lock);
 		/* claiming is a write; look first, so an idle queue costs the writer nothing */
-		if (store_jobs_pending(j->store, time_now_us(), &due, &err) == E_OK && due)
-			run_due(j);
+		if (store_jobs_pending(j->store, w->kind, time_now_us(), &due, &err) == E_OK && due)
+			run_due(w);
 		/* hourly: uploads no reply took within a day */
-		if (time_mono_us() - last_expiry > HOUR_US || !last_expiry) {
+		if (w->housekeeping && (time_mono_us() - last_expiry > HOUR_US || !last_expiry)) {
 			last_expiry = time_mono_us();
 			if (store_uploads_expire(j->store, time_now_us() - 24 * HOUR_US, &err))
 				log_error("expiring uploads: %s", err.message);
 		}
 		pthread_mutex_lock(&j->lock);
-		if (j->woken || j->stopping)
+		if (w->woken || j->stopping)
 			continue;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
@@ -227,13 +243,19 @@ struct jobs *jobs_start(struct store *st)
 		die("%s", missing);
 	j = xcalloc(1, sizeof(*j));
 	j->store = st;
-	j->curl = libcurl.easy_init();
-	if (!j->curl)
-		die("cannot initialise libcurl");
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->cond, NULL);
-	if (pthread_create(&j->thread, NULL, worker_main, j))
-		die("cannot start the job worker");
+	for (size_t i = 0; i < N_KINDS; i++) {
+		struct worker *w = &j->workers[i];
+
+		w->j = j;
+		w->kind = kinds[i];
+		w->housekeeping = i == 0;
+		if (!strcmp(w->kind, "webhook") && !(w->curl = libcurl.easy_init()))
+			die("cannot initialise libcurl");
+		if (pthread_create(&w->thread, NULL, worker_main, w))
+			die("cannot start the %s worker", w->kind);
+	}
 	return j;
 }
 
@@ -241,9 +263,12 @@ void jobs_stop(struct jobs *j)
 {
 	pthread_mutex_lock(&j->lock);
 	j->stopping = 1;
-	pthread_cond_signal(&j->cond);
+	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
-	pthread_join(j->thread, NULL);
-	libcurl.easy_cleanup(j->curl);
+	for (size_t i = 0; i < N_KINDS; i++) {
+		pthread_join(j->workers[i].thread, NULL);
+		if (j->workers[i].curl)
+			libcurl.easy_cleanup(j->workers[i].curl);
+	}
 	free(j);
 }

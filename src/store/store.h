@@ -336,9 +336,9 @@ struct job {
 	int attempts;
 };
 
-/** Claims up to `max` due jobs (marks them running until `lease_until`). */
-enum err_code store_jobs_claim(struct store *st, int64_t now, int64_t lease_until, struct job *out,
-			       int max, int *n, struct arena *a, struct error *err);
+/** Claims up to `max` due jobs of one kind (marks them running until `lease_until`). */
+enum err_code store_jobs_claim(struct store *st, const char *kind, int64_t now, int64_t lease_until,
+			       struct job *out, int max, int *n, struct arena *a, struct error *err);
 /** Loads a delivery with its webhook (url and secret) for sending. */
 enum err_code store_delivery_load(struct store *st, int64_t id, struct delivery *d,
 				  struct webhook *w, struct arena *a, struct error *err);
@@ -349,9 +349,12 @@ enum err_code store_delivery_load(struct store *st, int64_t id, struct delivery 
 enum err_code store_delivery_result(struct store *st, int64_t job_id, int64_t delivery_id,
 				    int ok, int response_status, const char *error,
 				    int64_t retry_at, struct error *err);
-/** Counts jobs waiting or running whose time is at or before due_before (INT64_MAX: all). */
-enum err_code store_jobs_pending(struct store *st, int64_t due_before, int64_t *count,
-				 struct error *err);
+/**
+ * Counts jobs of `kind` (NULL: any) waiting or running whose time is at or
+ * before due_before (INT64_MAX: all).
+ */
+enum err_code store_jobs_pending(struct store *st, const char *kind, int64_t due_before,
+				 int64_t *count, struct error *err);
 
 /* --- canned replies, saved views, the live feed (store_macros.c) --- */
 

@@ -264,6 +264,7 @@ enum err_code store_delivery_load(struct store *st, int64_t id, struct delivery 
 }
 
 struct job_claim {
+	const char *kind;
 	int64_t now, lease_until;
 	struct job *out;
 	int max, *n;
@@ -294,27 +295,27 @@ static int read_job(struct db_row *row, void *arg)
 static enum err_code jobs_claim_tx(struct db *db, void *arg, struct error *err)
 {
 	struct job_claim *c = arg;
-	struct db_arg args[] = { DB_I(c->lease_until), DB_I(c->now), DB_I(c->max) };
+	struct db_arg args[] = { DB_I(c->lease_until), DB_I(c->now), DB_I(c->max), DB_S(c->kind) };
 	const char *sql =
 		db_backend(db) == DB_POSTGRES
 			? "UPDATE jobs SET state = 'running', run_at = $1, attempts = attempts + 1"
-			  " WHERE id IN (SELECT id"
-			  " FROM jobs WHERE state IN ('pending', 'running') AND run_at <= $2"
+			  " WHERE id IN (SELECT id FROM jobs WHERE state IN ('pending', 'running')"
+			  " AND run_at <= $2 AND kind = $4"
 			  " ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
 			  " RETURNING id, kind, ref_id, attempts"
 			: "UPDATE jobs SET state = 'running', run_at = $1, attempts = attempts + 1"
-			  " WHERE id IN (SELECT id"
-			  " FROM jobs WHERE state IN ('pending', 'running') AND run_at <= $2"
+			  " WHERE id IN (SELECT id FROM jobs WHERE state IN ('pending', 'running')"
+			  " AND run_at <= $2 AND kind = $4"
 			  " ORDER BY run_at LIMIT $3) RETURNING id, kind, ref_id, attempts";
-	int rc = db_query(db, sql, args, 3, read_job, c);
+	int rc = db_query(db, sql, args, 4, read_job, c);
 
 	return rc ? store_fail(db, rc, err, "claiming jobs") : E_OK;
 }
 
-enum err_code store_jobs_claim(struct store *st, int64_t now, int64_t lease_until, struct job *out,
-			       int max, int *n, struct arena *a, struct error *err)
+enum err_code store_jobs_claim(struct store *st, const char *kind, int64_t now, int64_t lease_until,
+			       struct job *out, int max, int *n, struct arena *a, struct error *err)
 {
-	struct job_claim c = { now, lease_until, out, max, n, a };
+	struct job_claim c = { kind, now, lease_until, out, max, n, a };
 
 	*n = 0;
 	return store_write(st, jobs_claim_tx, &c, err);
@@ -359,14 +360,19 @@ enum err_code store_delivery_result(struct store *st, int64_t job_id, int64_t de
 	return store_write(st, delivery_result_tx, &r, err);
 }
 
-enum err_code store_jobs_pending(struct store *st, int64_t due_before, int64_t *count,
-				 struct error *err)
+enum err_code store_jobs_pending(struct store *st, const char *kind, int64_t due_before,
+				 int64_t *count, struct error *err)
 {
-	struct db_arg args[] = { DB_I(due_before) };
+	struct db_arg args[] = { DB_I(due_before), DB_S(kind) };
 
 	*count = 0;
+	if (!kind)
+		return store_read(st,
+				  "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'running')"
+				  " AND run_at <= $1",
+				  args, 1, row_int, count, err);
 	return store_read(st,
-			 "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'running')"
-			 " AND run_at <= $1",
-			 args, 1, row_int, count, err);
+			  "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'running')"
+			  " AND run_at <= $1 AND kind = $2",
+			  args, 2, row_int, count, err);
 }

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import socket
 import threading
 import time
 import unittest
@@ -364,6 +365,69 @@ class WebhooksTest(E2ETestCase):
         self.expect(self.as_admin("GET", "/api/v1/webhooks/%d" % w["id"]), 200,
                     "the agent's DELETE must not have removed it")
 
+
+class BesideEmailTest(E2ETestCase):
+    """Webhooks and emails are separate queues: a reply stuck on an SMTP server
+    that takes the email and then never answers (an attempt may last two
+    minutes) holds up no webhook delivery."""
+
+    def test_a_stalled_smtp_server_holds_up_no_webhook(self):
+        rx = Receiver()
+        listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(0.2)
+        held, stalled, stop = [], threading.Event(), threading.Event()
+
+        def converse(conn):
+            # answers everything up to the email's text, then nothing more
+            conn.sendall(b"220 slow ESMTP\r\n")
+            for line in conn.makefile("rb"):
+                if line.upper().startswith(b"DATA"):
+                    conn.sendall(b"354 go ahead\r\n")
+                    stalled.set()
+                    return
+                conn.sendall(b"250 OK\r\n")
+
+        def accept():
+            while not stop.is_set():
+                try:
+                    conn = listener.accept()[0]
+                except OSError:
+                    continue
+                held.append(conn)
+                threading.Thread(target=converse, args=(conn,), daemon=True).start()
+        threading.Thread(target=accept, daemon=True).start()
+        try:
+            address = unique("slow") + "@shop.example"
+            self.expect(self.as_admin("POST", "/api/v1/mailboxes", {
+                "address": address, "name": "Slow", "smtp": {
+                    "host": "127.0.0.1", "port": listener.getsockname()[1], "security": "none"}}),
+                201)
+            raw = ("From: Jane <jane@shop.example>\r\nTo: %s\r\nSubject: Lamp\r\n"
+                   "Message-ID: <%s@shop.example>\r\n\r\nWhere is my lamp?\r\n"
+                   % (address, unique("m"))).encode()
+            r = self.req("POST", "/api/v1/mail/inbound?mailbox=" + address, token=self.admin,
+                         raw=raw, headers={"Content-Type": "message/rfc822"})
+            tid = self.expect(r, 201)["ticket_id"]
+            self.expect(self.as_agent("POST", "/api/v1/tickets/%d/messages" % tid,
+                                      {"body": "On its way.", "kind": "reply"}), 201)
+            self.assertTrue(stalled.wait(WAIT), "the email never reached the SMTP server")
+
+            r = self.as_admin("POST", "/api/v1/webhooks", {"url": rx.url("/beside"),
+                                                          "events": ["ticket.created"]})
+            self.expect(r, 201)
+            t = self.new_ticket()
+            self.assertTrue(rx.wait("/beside", about_ticket(t["id"]), timeout=30),
+                            "the webhook waited behind the email")
+            reply = [m for m in self.expect(self.as_agent(
+                "GET", "/api/v1/tickets/%d/messages" % tid), 200)["messages"]
+                if m["body"] == "On its way."]
+            self.assertEqual(reply[0]["mail_status"], "queued", "the email is still on its way")
+        finally:
+            stop.set()
+            for conn in held:
+                conn.close()
+            listener.close()
+            rx.close()
 
 if __name__ == "__main__":
     unittest.main()
