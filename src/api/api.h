@@ -54,6 +54,7 @@ API_HANDLER(api_login);
 API_HANDLER(api_attachments_create);
 API_HANDLER(api_attachments_get);
 API_HANDLER(api_message_raw);
+API_HANDLER(api_message_resend);
 API_HANDLER(api_mail_inbound);
 API_HANDLER(api_mailboxes_list);
 API_HANDLER(api_mailboxes_create);

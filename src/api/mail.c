@@ -136,6 +136,15 @@ API_HANDLER(api_message_raw)
 	return http_reply_text(r, 200, "message/rfc822", (const char *)data, size);
 }
 
+API_HANDLER(api_message_resend)
+{
+	struct message m;
+	enum err_code rc = store_message_resend(r->app->store, r->ids[0], r->user.id, &m,
+						&r->arena, &r->err);
+
+	return rc ? rc : http_reply_json(r, 200, json_pack("{so}", "message", render_message(&m)));
+}
+
 /* --- inbound email --- */
 
 static json_t *render_mail_result(const struct mail_result *m)

@@ -52,6 +52,7 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/attachments", AGENT, api_attachments_create, BODY_RAW },
 	{ "GET", "/api/v1/attachments/{id}", AGENT, api_attachments_get, 0 },
 	{ "GET", "/api/v1/messages/{id}/raw", AGENT, api_message_raw, 0 },
+	{ "POST", "/api/v1/messages/{id}/resend", AGENT, api_message_resend, 0 },
 	{ "POST", "/api/v1/mail/inbound", ADMIN, api_mail_inbound, BODY_RAW },
 	{ "GET", "/api/v1/mailboxes", ADMIN, api_mailboxes_list, 0 },
 	{ "POST", "/api/v1/mailboxes", ADMIN, api_mailboxes_create, 1 },

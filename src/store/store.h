@@ -395,6 +395,13 @@ enum err_code store_uploads_expire(struct store *st, int64_t before, struct erro
 /** One attachment and, when data is not NULL, its bytes (in the arena). */
 enum err_code store_attachment_get(struct store *st, int64_t id, struct attachment *out,
 				   const unsigned char **data, struct arena *a, struct error *err);
+/**
+ * Sends a reply's failed or bounced email again, with the same Message-ID:
+ * E_NOT_FOUND for no such message, E_CONFLICT when its email is not failed or
+ * bounced, E_INVALID on a closed ticket. Records a mail.resent event.
+ */
+enum err_code store_message_resend(struct store *st, int64_t message_id, int64_t actor_id,
+				   struct message *out, struct arena *a, struct error *err);
 /** The raw email of a message, in the arena; E_NOT_FOUND when none is kept. */
 enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *ticket_id,
 				const unsigned char **data, size_t *size, struct arena *a,

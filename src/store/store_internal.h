@@ -85,6 +85,8 @@ enum err_code attachments_link(struct db *db, struct message *m, int64_t user_id
 /** Queues an email for a public reply when the ticket has a mailbox and an address. */
 enum err_code mail_queue_reply(struct db *db, const struct ticket *t, struct message *m,
 			       struct arena *a, struct error *err);
+/** Queues the email job of a message whose email is (again) `queued`. */
+enum err_code mail_queue_job(struct db *db, int64_t message_id, struct error *err);
 /** Fills the attachments of each message in the list (one query). */
 int messages_load_attachments(struct db *db, int64_t ticket_id, message_list *list,
 			      struct arena *a);

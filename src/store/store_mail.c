@@ -615,7 +615,7 @@ static enum err_code record_mail_id(struct db *db, const char *mail_id, int64_t 
 	return qrc ? store_fail(db, qrc, err, "recording Message-ID") : E_OK;
 }
 
-static enum err_code queue_email(struct db *db, int64_t message_id, struct error *err)
+enum err_code mail_queue_job(struct db *db, int64_t message_id, struct error *err)
 {
 	struct db_arg args[] = { DB_I(message_id), DB_I(time_now_us()) };
 	int qrc = db_query(db,
@@ -665,7 +665,7 @@ enum err_code mail_queue_reply(struct db *db, const struct ticket *t, struct mes
 		return store_fail(db, qrc, err, "queueing email");
 	if ((rc = record_mail_id(db, m->mail_id, t->id, m->id, err)))
 		return rc;
-	return queue_email(db, m->id, err);
+	return mail_queue_job(db, m->id, err);
 }
 
 /* --- inbound email --- */

@@ -758,6 +758,67 @@ enum err_code store_message_list(struct store *st, int64_t ticket_id, message_li
 	return rc;
 }
 
+struct message_resend {
+	int64_t id, actor_id;
+	struct message *out;
+	struct arena *a;
+};
+
+static enum err_code message_resend_tx(struct db *db, void *arg, struct error *err)
+{
+	struct message_resend *r = arg;
+	struct message_read mr = { .one = r->out, .a = r->a };
+	message_list one = { .items = r->out, .n = 1 };
+	struct db_arg args[] = { DB_I(r->id) };
+	int64_t requeued = 0;
+	struct ticket t;
+	enum err_code rc;
+	int qrc;
+
+	r->out->id = 0;
+	qrc = db_query(db, "SELECT " MESSAGE_COLS " FROM messages WHERE id = $1", args, 1,
+		       read_message, &mr);
+	if (qrc)
+		return store_fail(db, qrc, err, "reading message");
+	if (!r->out->id)
+		return error_set(err, E_NOT_FOUND, "no message %lld", (long long)r->id);
+	if ((rc = ticket_lock(db, r->out->ticket_id, err)) ||
+	    (rc = ticket_load(db, r->out->ticket_id, &t, r->a, err)))
+		return rc;
+	if (!strcmp(t.status, "closed"))
+		return error_set(err, E_INVALID, "ticket %lld is closed", (long long)t.id);
+	/* under the ticket's lock; the worker may have recorded a result since */
+	qrc = db_query(db,
+		       "UPDATE messages SET mail_status = 'queued', mail_error = NULL WHERE id = $1"
+		       " AND mail_status IN ('failed', 'bounced') RETURNING id",
+		       args, 1, row_int, &requeued);
+	if (qrc)
+		return store_fail(db, qrc, err, "queueing email");
+	if (!requeued)
+		return error_set(err, E_CONFLICT,
+				 "the email of message %lld did not fail or bounce: nothing to resend",
+				 (long long)r->id);
+	if ((rc = mail_queue_job(db, r->id, err)))
+		return rc;
+	r->out->mail_status = "queued";
+	r->out->mail_error = NULL;
+	if ((qrc = messages_load_attachments(db, t.id, &one, r->a)))
+		return store_fail(db, qrc, err, "reading attachments");
+	return store_record_event(db, t.id, 0, r->actor_id, "mail.resent",
+				  json_pack("{sI}", "message_id", (json_int_t)r->id),
+				  json_pack("{sI sI}", "ticket_id", (json_int_t)t.id, "message_id",
+					    (json_int_t)r->id),
+				  err);
+}
+
+enum err_code store_message_resend(struct store *st, int64_t message_id, int64_t actor_id,
+				   struct message *out, struct arena *a, struct error *err)
+{
+	struct message_resend r = { message_id, actor_id, out, a };
+
+	return store_write(st, message_resend_tx, &r, err);
+}
+
 struct event_read {
 	event_list *many;
 	struct arena *a;

@@ -511,6 +511,38 @@ class BounceTest(MailCase):
         tid, out = self.sent_reply()
         self.check_bounced(dsn(out["mail_message_id"], inline_headers=False), tid, out)
 
+    def test_bounced_email_is_sent_again_with_its_message_id(self):
+        tid, out = self.sent_reply()
+        path = "/api/v1/messages/%d/resend" % out["id"]
+        self.deliver(dsn(out["mail_message_id"]))
+        r = self.as_agent("POST", path)
+        again = self.expect(r, 200)["message"]
+        self.assertEqual((again["id"], again["mail_status"], again["mail_error"]),
+                         (out["id"], "queued", None))
+        self.assertEqual(again["mail_message_id"], out["mail_message_id"],
+                         "a new Message-ID would show as a second email")
+        resent = [e for e in self.events(tid) if e["type"] == "mail.resent"]
+        self.assertEqual(len(resent), 1, self.events(tid))
+        self.assertEqual((resent[0]["actor_id"], resent[0]["changes"]),
+                         (self.agent_id, {"message_id": out["id"]}))
+
+    def test_resend_refuses_what_is_not_a_failed_email(self):
+        tid, out = self.sent_reply()
+        inbound = [m for m in self.messages(tid) if m["direction"] == "inbound"][0]
+        note = self.reply(tid, "internal", kind="note")
+        for mid in (inbound["id"], note["id"]):
+            self.expect_error(self.as_agent("POST", "/api/v1/messages/%d/resend" % mid), 409,
+                              "conflict")
+        for bad in ("999999999", "0", "-1", "abc", "1e3", "%00"):
+            r = self.as_agent("POST", "/api/v1/messages/%s/resend" % bad)
+            self.assertEqual(r.status, 404, (bad, r))
+        self.deliver(dsn(out["mail_message_id"]))
+        self.set_status(tid, "closed")
+        self.expect_error(self.as_agent("POST", "/api/v1/messages/%d/resend" % out["id"]), 422,
+                          "validation_failed")
+        self.assertEqual([m for m in self.messages(tid) if m["id"] == out["id"]][0]["mail_status"],
+                         "bounced")
+
     def test_bounce_naming_a_customer_email_is_not_ours(self):
         # deskd never sent the customer's own email: such a report is not about our mail
         raw, mid = make_email("Order " + unique(), sender="kim-%s@shop.example" % unique())

@@ -685,6 +685,51 @@ class OutboundFailureTest(MailCase):
         self.assertEqual(len(sink_files(customer)), 1, files)
         self.assertEqual(read_mail(files[0])["Message-ID"], "<%s>" % m["mail_message_id"])
 
+    def test_failed_email_sent_again_after_the_fix(self):
+        """A server that refuses for good fails the email; once the mailbox is
+        fixed the agent sends it again, and it arrives with its Message-ID."""
+        refusing = socket.create_server(("127.0.0.1", 0))
+
+        def refuse():
+            with contextlib.suppress(OSError):
+                while True:
+                    conn = refusing.accept()[0]
+                    with conn:
+                        conn.sendall(b"220 strict ESMTP\r\n")
+                        for line in conn.makefile("rb"):
+                            if line.upper().startswith(b"QUIT"):
+                                conn.sendall(b"221 bye\r\n")
+                                break
+                            conn.sendall(b"250 OK\r\n" if line.upper().startswith((b"EHLO", b"HELO"))
+                                         else b"550 5.7.1 not from you\r\n")
+        threading.Thread(target=refuse, daemon=True).start()
+        try:
+            self.patch_mailbox(self.box["id"], {"smtp": {"host": "127.0.0.1", "security": "none",
+                                                         "port": refusing.getsockname()[1]}})
+            customer = "%s@customer.test" % unique("c")
+            t = self.new_ticket(customer={"email": customer, "name": "Second Try"})
+            m = self.reply(t["id"], "Your voucher code is inside.")
+            failed = self.wait_mail_status(t["id"], m["id"], ("failed", "sent"))
+            self.assertEqual(failed["mail_status"], "failed", failed)
+            self.assertIn("550 5.7.1 not from you", failed["mail_error"])
+        finally:
+            refusing.close()
+
+        self.patch_mailbox(self.box["id"], {"smtp": self.smtp_settings()})
+        r = self.as_agent("POST", "/api/v1/messages/%d/resend" % m["id"])
+        self.assertEqual(self.expect(r, 200)["message"]["mail_status"], "queued")
+        sent = self.wait_mail_status(t["id"], m["id"], ("sent", "failed"))
+        self.assertEqual(sent["mail_status"], "sent", sent)
+        files = wait_for("the email in the sink", lambda: sink_files(customer))
+        self.assertEqual(read_mail(files[0])["Message-ID"], "<%s>" % m["mail_message_id"])
+        self.assertEqual([e["actor_id"] for e in self.events(t["id"], "mail.resent")],
+                         [self.agent_id])
+        # a sent email is not sent twice
+        r = self.as_agent("POST", "/api/v1/messages/%d/resend" % m["id"])
+        self.expect_error(r, 409, "conflict")
+        time.sleep(1)
+        self.assertEqual(len(sink_files(customer)), 1)
+
 
 class BounceTest(MailCase):
     """Postfix accepts the reply, the shopper's mail host refuses it, Postfix bounces."""

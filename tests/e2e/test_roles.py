@@ -6,6 +6,7 @@ import re
 import unittest
 
 from harness import E2ETestCase, unique
+from test_mail import dsn
 
 PUBLIC, AGENT, ADMIN = "public", "agent", "admin"
 
@@ -62,6 +63,8 @@ ROUTES = [
     ("POST", "/api/v1/attachments?filename=roles.txt", AGENT, lambda: b"a file"),
     ("GET", "/api/v1/attachments/{attachment}", AGENT, None),
     ("GET", "/api/v1/messages/{email}/raw", AGENT, None),
+    # each call first bounces the reply, so that there is an email to send again
+    ("POST", "/api/v1/messages/{reply}/resend", AGENT, lambda: RolesTest.bounce_reply()),
     ("POST", "/api/v1/mail/inbound", ADMIN, lambda: (
         "From: Roles <roles-%s@shop.example>\r\nSubject: roles\r\n\r\nhello\r\n"
         % unique()).encode()),
@@ -105,9 +108,21 @@ class RolesTest(E2ETestCase):
                        b"Message-ID: <roles-setup@shop.example>\r\n\r\nhello\r\n").body
         box = req("POST", "/api/v1/mailboxes", {"address": "roles-box@shop.example"},
                   token=cls.admin).body["mailbox"]
+        reply = req("POST", "/api/v1/tickets/%d/messages" % mail["ticket_id"],
+                    {"body": "answer", "kind": "reply"}, token=cls.agent).body["message"]
+        cls.reply_mail_id = reply["mail_message_id"]
         cls.fill = {"ticket": t["id"], "customer": t["customer_id"], "user": cls.agent_id,
                     "token": tok["id"], "webhook": w["id"], "macro": m["id"], "view": v["id"],
-                    "attachment": f["id"], "email": mail["message_id"], "mailbox": box["id"]}
+                    "attachment": f["id"], "email": mail["message_id"], "mailbox": box["id"],
+                    "reply": reply["id"]}
+
+    @classmethod
+    def bounce_reply(cls):
+        r = cls.server.req("POST", "/api/v1/mail/inbound", token=cls.admin,
+                           raw=dsn(cls.reply_mail_id))
+        if r.status != 201:
+            raise AssertionError("bouncing the reply: %r" % (r,))
+        return {}
 
     def path(self, template):
         return re.sub(r"\{(\w+)\}", lambda m: str(self.fill[m.group(1)]), template)

@@ -291,7 +291,7 @@ describe('email', () => {
 		await screenshot(page, 'ticket-mail-bounced');
 	});
 
-	test('a refused email is a warning with the server\'s answer, on the reply and in the timeline', async () => {
+	test('a refused email is a warning with the server\'s answer, and can be sent again', async () => {
 		const { mailbox } = await server.admin('POST', '/mailboxes', { address: 'sales@shop.example', name: 'Sales',
 			smtp: { host: '127.0.0.1', port: smtp.address().port, security: 'none' } });
 		const res = await server.admin('POST', '/mail/inbound?mailbox=sales@shop.example',
@@ -307,7 +307,18 @@ describe('email', () => {
 		assert.match(await event.textContent(), /The email of a reply could not be sent: .*550 5\.7\.1 refused <b>markup/);
 		assert.equal(await page.locator('.conversation b, .conversation img').count(), 0);
 		await screenshot(page, 'ticket-mail-failed');
+
+		// the admin points the mailbox at a server that takes it; the agent sends it again
+		const received = [];
+		const accepting = await smtpAccepting(received);
+		await server.admin('PATCH', '/mailboxes/' + mailbox.id, { smtp: { host: '127.0.0.1', port: accepting.address().port, security: 'none' } });
+		await state.getByRole('button', { name: 'Send again' }).click();
+		await state.locator('text=Sent by email').waitFor();
+		assert.equal(await state.getByRole('button', { name: 'Send again' }).count(), 0);
+		await page.locator('.event', { hasText: 'sent the email of a reply again' }).waitFor();
+		assert.equal(received.length, 1);
 		await server.admin('DELETE', '/mailboxes/' + mailbox.id);
+		accepting.close();
 	});
 
 	test('a reply the server takes shows "Sent by email"', async () => {

@@ -277,6 +277,8 @@ export default {
 	'mail.bounced': 'Email bounced: the customer did not get this reply.',
 	'mail.retrying': 'Not sent yet, trying again. Last error:',
 	'mail.reason': 'Reason:',
+	'mail.resend': 'Send again',
+	'event.mail_resent': '{actor} sent the email of a reply again',
 	'event.mail_failed': 'The email of a reply could not be sent: {error}',
 	'event.mail_bounced': 'The email of a reply bounced ({from}): {text}',
 	'field.cc': 'Cc',

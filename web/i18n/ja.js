@@ -274,6 +274,8 @@ export default {
 	'mail.bounced': 'メールが戻ってきました。お客様にこの返信は届いていません。',
 	'mail.retrying': 'まだ送信できず、再試行します。最後のエラー:',
 	'mail.reason': '理由:',
+	'mail.resend': '再送信',
+	'event.mail_resent': '{actor} が返信のメールを再送信しました',
 	'event.mail_failed': '返信のメールを送信できませんでした: {error}',
 	'event.mail_bounced': '返信のメールが戻ってきました ({from}): {text}',
 	'field.cc': 'Cc',

@@ -274,6 +274,8 @@ export default {
 	'mail.bounced': '이메일이 반송되었습니다. 고객이 이 답장을 받지 못했습니다.',
 	'mail.retrying': '아직 보내지 못해 다시 시도합니다. 마지막 오류:',
 	'mail.reason': '이유:',
+	'mail.resend': '다시 보내기',
+	'event.mail_resent': '{actor} 님이 답장 이메일을 다시 보냈습니다',
 	'event.mail_failed': '답장 이메일을 보내지 못했습니다: {error}',
 	'event.mail_bounced': '답장 이메일이 반송되었습니다({from}): {text}',
 	'field.cc': '참조',

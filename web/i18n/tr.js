@@ -274,6 +274,8 @@ export default {
 	'mail.bounced': 'E-posta geri döndü: müşteri bu yanıtı almadı.',
 	'mail.retrying': 'Henüz gönderilmedi, yeniden deneniyor. Son hata:',
 	'mail.reason': 'Neden:',
+	'mail.resend': 'Yeniden gönder',
+	'event.mail_resent': '{actor} yanıtın e-postasını yeniden gönderdi',
 	'event.mail_failed': 'Bir yanıtın e-postası gönderilemedi: {error}',
 	'event.mail_bounced': 'Bir yanıtın e-postası geri döndü ({from}): {text}',
 	'field.cc': 'Bilgi',

@@ -1,5 +1,6 @@
 // A ticket's conversation: messages (public replies and internal notes look
 // different) interleaved with the event log's changes, in time order.
+import { post } from '../api.js';
 import { html, useEffect, useRef, useState } from '../lib.js';
 import { formatBytes, t } from '../i18n.js';
 import { userName } from '../state.js';
@@ -110,17 +111,25 @@ function Attachments({ m }) {
  * Where a reply's email is: on its way (with the last error while deskd
  * retries), sent, or not delivered (failed or bounced), with why as text.
  */
-function MailState({ m }) {
+function MailState({ m, app, closed }) {
+	const [busy, setBusy] = useState(false);
 	const state = m.mail_status;
 	if (!state || m.direction !== 'outbound') return null;
 	const bad = state === 'failed' || state === 'bounced';
+	// the page hears mail.resent live and shows the email queued again
+	const resend = () => {
+		setBusy(true);
+		post(`/messages/${m.id}/resend`).catch((e) => app.toast(t('error.generic', { message: e.message })))
+			.finally(() => setBusy(false));
+	};
 	return html`<div class=${'mail-state mail-' + state}>
 		<strong>${t('mail.' + state)}</strong>
 		${m.mail_error && html` <span>${bad ? t('mail.reason') : t('mail.retrying')}</span> <span class="mail-error">${m.mail_error}</span>`}
+		${bad && !closed && html` <button type="button" disabled=${busy} onClick=${resend}>${t('mail.resend')}</button>`}
 	</div>`;
 }
 
-function Message({ m, customerName, app }) {
+function Message({ m, customerName, app, closed }) {
 	const system = m.author_type === 'system';
 	const who = m.author_type === 'customer' ? customerName || t('message.customer') : system ? t('event.system') : userName(app, m.author_id);
 	const label = m.kind === 'note' ? t('message.note') : m.direction === 'inbound' ? t('message.inbound') : system ? t('message.auto_ack') : t('message.reply');
@@ -132,7 +141,7 @@ function Message({ m, customerName, app }) {
 		</header>
 		${m.html ? html`<${EmailFrame} source=${m.html} files=${m.attachments || []} />` : html`<div class="body">${m.body}</div>`}
 		<${Attachments} m=${m} />
-		<${MailState} m=${m} />
+		<${MailState} m=${m} app=${app} closed=${closed} />
 	</article>`;
 }
 
@@ -151,6 +160,7 @@ export function eventLines(ev, app) {
 	if (ev.type === 'ticket.created') return [t('event.created', { actor })];
 	const c = ev.changes || {};
 	if (ev.type === 'mail.failed') return [t('event.mail_failed', { error: c.error || t('event.none') })];
+	if (ev.type === 'mail.resent') return [t('event.mail_resent', { actor })];
 	if (ev.type === 'mail.bounced') return [t('event.mail_bounced', { from: c.from || t('event.none'), text: c.text || t('event.none') })];
 	// a change is [from, to]; other members (message_id) say which, not what changed
 	const changes = Object.entries(ev.changes || {}).filter(([, v]) => Array.isArray(v) && v.length === 2);
@@ -165,7 +175,8 @@ export function eventLines(ev, app) {
 function Event({ ev, app }) {
 	const lines = eventLines(ev, app);
 	if (!lines.length) return null;
-	return html`<div class=${ev.type.startsWith('mail.') ? 'event event-mail' : 'event'} id=${'e-' + ev.id}>
+	const warning = ev.type === 'mail.failed' || ev.type === 'mail.bounced';
+	return html`<div class=${warning ? 'event event-mail' : 'event'} id=${'e-' + ev.id}>
 		${lines.map((l) => html`<p>${l}</p>`)} <${Time} iso=${ev.created_at} />
 	</div>`;
 }
@@ -189,10 +200,10 @@ export function timeline(messages, events) {
 	return items;
 }
 
-export function Conversation({ messages, events, customerName, app }) {
+export function Conversation({ messages, events, customerName, app, closed }) {
 	return html`<div class="conversation">
 		${timeline(messages, events).map((x) => x.m
-			? html`<${Message} key=${'m' + x.m.id} m=${x.m} customerName=${customerName} app=${app} />`
+			? html`<${Message} key=${'m' + x.m.id} m=${x.m} customerName=${customerName} app=${app} closed=${closed} />`
 			: html`<${Event} key=${'e' + x.ev.id} ev=${x.ev} app=${app} />`)}
 	</div>`;
 }

@@ -160,7 +160,8 @@ export function TicketPage({ id }) {
 			</div>
 			<${TicketMeta} ticket=${ticket} />
 			<${Presence} others=${others} />
-			<${Conversation} messages=${data.messages} events=${data.events} customerName=${cust.data?.name} app=${app} />
+			<${Conversation} messages=${data.messages} events=${data.events} customerName=${cust.data?.name} app=${app}
+				closed=${ticket.status === 'closed'} />
 			<${Composer} ticket=${ticket} customer=${cust.data} messages=${data.messages} app=${app}
 				onSent=${load} onReplying=${setReplying} control=${composer} />
 		</section>
