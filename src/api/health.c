@@ -63,10 +63,10 @@ static json_t *operation(const struct route *rt)
 	if (rt->body)
 		json_object_set_new(op, "requestBody",
 				    json_pack("{sb s{s{s{ss}}}}", "required", 1, "content",
-					      rt->body == BODY_RAW ? "application/octet-stream"
-								   : "application/json",
+					      rt->body != BODY_JSON ? "application/octet-stream"
+								    : "application/json",
 					      "schema", "type",
-					      rt->body == BODY_RAW ? "string" : "object"));
+					      rt->body != BODY_JSON ? "string" : "object"));
 	return op;
 }
 

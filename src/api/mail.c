@@ -47,6 +47,8 @@ static const char *clean_type(struct req *r, const char *ctype)
 	return t;
 }
 
+_Static_assert(HTTP_FILE_MAX == MAIL_CONTENT_MAX, "an upload may be as large as an email's file");
+
 API_HANDLER(api_attachments_create)
 {
 	const char *name = clean_filename(r, http_query(r, "filename"));
@@ -56,9 +58,6 @@ API_HANDLER(api_attachments_create)
 	if (!name)
 		return error_set(&r->err, E_INVALID,
 				 "filename (a query argument) must be 1 to 255 bytes of text");
-	if (r->body.len > MAIL_CONTENT_MAX)
-		return error_set(&r->err, E_TOO_LARGE, "the file is larger than %zu bytes",
-				 MAIL_CONTENT_MAX);
 	rc = store_attachment_create(r->app->store, r->user.id, name,
 				     clean_type(r, http_request_header(r, "Content-Type")),
 				     r->body.p ? r->body.p : "", r->body.len, &t, &r->arena, &r->err);

@@ -49,7 +49,7 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/views", AGENT, api_views_list, 0 },
 	{ "POST", "/api/v1/views", AGENT, api_views_create, 1 },
 	{ "DELETE", "/api/v1/views/{id}", AGENT, api_views_delete, 0 },
-	{ "POST", "/api/v1/attachments", AGENT, api_attachments_create, BODY_RAW },
+	{ "POST", "/api/v1/attachments", AGENT, api_attachments_create, BODY_FILE },
 	{ "GET", "/api/v1/attachments/{id}", AGENT, api_attachments_get, 0 },
 	{ "GET", "/api/v1/messages/{id}/raw", AGENT, api_message_raw, 0 },
 	{ "POST", "/api/v1/messages/{id}/resend", AGENT, api_message_resend, 0 },

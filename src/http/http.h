@@ -17,10 +17,13 @@
 #include <stdint.h>
 
 #define HTTP_BODY_MAX (1024 * 1024)
-/* the largest body of a route that takes raw bytes (files, emails) */
-#define HTTP_RAW_MAX (36 * 1024 * 1024)
+/* the largest body of a route that takes raw bytes (an email, encoded) */
+#define HTTP_RAW_MAX ((size_t)36 << 20)
+/* the largest file a client uploads (decoded, as an email's files may be) */
+#define HTTP_FILE_MAX ((size_t)25 << 20)
 
-enum route_body { BODY_NONE, BODY_JSON, BODY_RAW };
+/* BODY_RAW and BODY_FILE take any bytes, up to HTTP_RAW_MAX and HTTP_FILE_MAX */
+enum route_body { BODY_NONE, BODY_JSON, BODY_RAW, BODY_FILE };
 
 struct app;
 struct req;
@@ -34,7 +37,7 @@ struct route {
 	const char *method, *pattern;
 	enum route_access access;
 	route_fn fn;
-	int body; /* enum route_body: BODY_JSON expects a JSON object, BODY_RAW any bytes */
+	int body; /* enum route_body: BODY_JSON expects a JSON object */
 };
 
 struct req {

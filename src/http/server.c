@@ -337,6 +337,14 @@ static enum err_code admit(struct http_server *s, struct req *r)
 	return E_OK;
 }
 
+/* Larger bodies are refused (413), on their Content-Length before any is read. */
+static size_t body_max(const struct route *rt)
+{
+	if (rt && rt->body == BODY_FILE)
+		return HTTP_FILE_MAX;
+	return rt && rt->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX;
+}
+
 static enum err_code handle(struct req *r)
 {
 	enum err_code rc;
@@ -344,8 +352,8 @@ static enum err_code handle(struct req *r)
 	if ((rc = r->admit_rc))
 		return rc;
 	if (r->body_too_large)
-		return error_set(&r->err, E_TOO_LARGE, "the body is larger than %d bytes",
-				 r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX);
+		return error_set(&r->err, E_TOO_LARGE, "the body is larger than %zu bytes",
+				 body_max(r->route));
 	if ((rc = parse_body(r)))
 		return rc;
 	return r->route->fn(r);
@@ -407,7 +415,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->route_index = MAX_ROUTES;
 		r->err.position = -1;
 		r->admit_rc = admit(s, r);
-		max = !r->admit_rc && r->route->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX;
+		max = body_max(r->admit_rc ? NULL : r->route);
 		buf_init(&r->body, max);
 		*state = r;
 		if (len && strtoull(len, NULL, 10) > max)

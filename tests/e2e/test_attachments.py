@@ -127,6 +127,15 @@ class AttachmentTest(E2ETestCase):
 
     def test_over_25_mib_413(self):
         self.expect(self.upload(b"\0" * ((25 << 20) + 1), "big.bin", expect=413), 413)
+
+    def test_over_25_mib_refused_on_its_headers(self):
+        """The answer comes before any of the file is sent: deskd never holds it."""
+        head = ("POST /api/v1/attachments?filename=big.bin HTTP/1.1\r\nHost: x\r\n"
+                "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n"
+                "Content-Length: %d\r\n\r\n" % (self.agent, (25 << 20) + 1)).encode()
+        status, data = self.server.raw_request(head, timeout=10)
+        self.assertEqual(status, 413, data[:300])
+        self.assertIn(b"26214400", data)
         att = self.upload(b"\1" * (25 << 20), "limit.bin")
         self.assertEqual(att["size"], 25 << 20)
 
