@@ -6,7 +6,9 @@
 # /etc/dovecot are never read or written, and the ports are ones the kernel
 # hands out, so a system Postfix or Dovecot does not get in the way.
 #
-# Postfix (SMTP_PORT, plaintext with STARTTLS offered, no AUTH, loopback trusted):
+# Postfix (SMTP_PORT, plaintext with STARTTLS offered, no AUTH, loopback trusted;
+# SMTPS_PORT implicit TLS where only SMTP_USER with SMTP_PASSWORD may send, by
+# AUTH PLAIN or LOGIN checked by Dovecot):
 #   *@shop.test     piped, one recipient at a time, to DIR/pipe-cmd as user nobody:
 #                   argv[1] is the recipient, the message (as received, plus
 #                   Postfix's own Received line) is on stdin. Exit 0 delivers,
@@ -25,8 +27,9 @@
 #   at its next look at the folder (any STATUS, SELECT or NOOP).
 # Both use the self-signed certificate DIR/cert.pem (CN and SAN localhost, 127.0.0.1).
 #
-# Printed: HOST, SMTP_PORT, IMAP_PORT, IMAPS_PORT, IMAP_USER, IMAP_PASSWORD,
-# SINK (the sink Maildir), IMAP_MAILDIR, PIPE_CMD, PIPED, CERT.
+# Printed: HOST, SMTP_PORT, SMTPS_PORT, SMTP_USER, SMTP_PASSWORD, IMAP_PORT,
+# IMAPS_PORT, IMAP_USER, IMAP_PASSWORD, SINK (the sink Maildir), IMAP_MAILDIR,
+# PIPE_CMD, PIPED, CERT.
 set -eu
 cmd=${1:-} dir=${2:-}
 [ -n "$dir" ] && [ "$cmd" = start -o "$cmd" = stop ] || {
@@ -37,11 +40,11 @@ cmd=${1:-} dir=${2:-}
 case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 user=nobody group=nogroup
 
-# Three ports nobody listens on, from the kernel's ephemeral range.
+# Five ports nobody listens on, from the kernel's ephemeral range.
 free_ports() {
 	python3 -c '
 import socket
-s = [socket.socket() for _ in range(3)]
+s = [socket.socket() for _ in range(5)]
 for x in s:
     x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))'
@@ -82,7 +85,7 @@ stop_servers() {
 }
 
 write_postfix() {
-	smtp_port=$1
+	smtp_port=$1 smtps_port=$2 auth_port=$3
 	mkdir -p "$dir/postfix" "$dir/postfix-queue" "$dir/postfix-data" "$dir/sink" "$dir/piped"
 	chown postfix "$dir/postfix-data"
 	chown "$user:$group" "$dir/sink" "$dir/piped"
@@ -132,6 +135,12 @@ EOF
 	# no chroot: the daemons read the maps and certificate from DIR
 	cat >"$dir/postfix/master.cf" <<EOF
 127.0.0.1:$smtp_port inet n - n - - smtpd
+127.0.0.1:$smtps_port inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=inet:127.0.0.1:$auth_port
+  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -163,7 +172,7 @@ EOF
 }
 
 write_dovecot() {
-	imap_port=$1 imaps_port=$2
+	imap_port=$1 imaps_port=$2 auth_port=$3
 	mkdir -p "$dir/dovecot" "$dir/imap/shop/new" "$dir/imap/shop/cur" "$dir/imap/shop/tmp"
 	chown -R "$user:$group" "$dir/imap"
 	echo "shop:{PLAIN}imap-secret::::::" >"$dir/passwd"
@@ -201,6 +210,13 @@ service imap-login {
     ssl = yes
   }
 }
+# Postfix asks here whether an SMTPS client's AUTH is good
+service auth {
+  inet_listener {
+    address = 127.0.0.1
+    port = $auth_port
+  }
+}
 service stats {
   unix_listener stats-reader {
     mode = 0600
@@ -224,14 +240,14 @@ start)
 		{ echo "tests/mailsrv.sh: openssl cannot make a certificate" >&2; exit 1; }
 	chmod 600 "$dir/key.pem"
 	set -- $(free_ports)
-	smtp_port=$1 imap_port=$2 imaps_port=$3
-	write_postfix "$smtp_port"
-	write_dovecot "$imap_port" "$imaps_port"
+	smtp_port=$1 imap_port=$2 imaps_port=$3 smtps_port=$4 auth_port=$5
+	write_postfix "$smtp_port" "$smtps_port" "$auth_port"
+	write_dovecot "$imap_port" "$imaps_port" "$auth_port"
 	postfix -c "$dir/postfix" start >"$dir/postfix-start.log" 2>&1 ||
 		{ cat "$dir/postfix-start.log" "$dir/postfix.log" 2>/dev/null >&2; exit 1; }
 	dovecot -c "$dir/dovecot.conf" >"$dir/dovecot-start.log" 2>&1 ||
 		{ cat "$dir/dovecot-start.log" "$dir/dovecot.log" 2>/dev/null >&2; exit 1; }
-	for port in "$smtp_port" "$imap_port" "$imaps_port"; do
+	for port in "$smtp_port" "$smtps_port" "$imap_port" "$imaps_port" "$auth_port"; do
 		wait_port "$port" || {
 			echo "tests/mailsrv.sh: nothing listens on port $port" >&2
 			cat "$dir/postfix.log" "$dir/dovecot.log" 2>/dev/null >&2
@@ -241,6 +257,9 @@ start)
 	cat <<EOF
 HOST=127.0.0.1
 SMTP_PORT=$smtp_port
+SMTPS_PORT=$smtps_port
+SMTP_USER=shop
+SMTP_PASSWORD=imap-secret
 IMAP_PORT=$imap_port
 IMAPS_PORT=$imaps_port
 IMAP_USER=shop

@@ -731,6 +731,61 @@ class OutboundFailureTest(MailCase):
         self.assertEqual(len(sink_files(customer)), 1)
 
 
+class SmtpsAuthTest(MailCase):
+    """Replies through Postfix's implicit-TLS port, which takes mail only after
+    AUTH (the password checked by Dovecot)."""
+
+    def setUp(self):
+        super().setUp()
+        if not hasattr(type(self), "box"):
+            type(self).box = self.create_mailbox()
+
+    def smtps(self, **smtp):
+        settings = {"host": MAIL["HOST"], "port": int(MAIL["SMTPS_PORT"]), "security": "tls",
+                    "tls_verify": False}
+        settings.update(smtp)
+        self.patch_mailbox(self.box["id"], {"smtp": settings})
+
+    def send_with(self, **smtp):
+        self.smtps(**smtp)
+        customer = "%s@customer.test" % unique("c")
+        t = self.new_ticket(customer={"email": customer, "name": "Tls Buyer"})
+        m = self.reply(t["id"], "Sent over TLS, signed in.")
+        return customer, self.wait_mail_status(t["id"], m["id"], ("sent", "failed"))
+
+    def test_login_then_send(self):
+        customer, m = self.send_with(user=MAIL["SMTP_USER"], password=MAIL["SMTP_PASSWORD"])
+        self.assertEqual(m["mail_status"], "sent", m)
+        files = wait_for("the reply in the sink", lambda: sink_files(customer))
+        self.assertEqual(read_mail(files[0])["Message-ID"], "<%s>" % m["mail_message_id"])
+        with open(os.path.join(MAIL_DIR, "postfix.log"), errors="replace") as f:
+            self.assertTrue([line for line in f if "sasl_username=%s" % MAIL["SMTP_USER"] in line],
+                            "Postfix logged no AUTH")
+
+    def test_wrong_password_waits_for_the_right_one(self):
+        """A refused login is the mailbox's fault, not the email's: it waits,
+        showing the server's answer, and goes out once the password is fixed."""
+        self.smtps(user=MAIL["SMTP_USER"], password="not-the-password")
+        customer = "%s@customer.test" % unique("c")
+        t = self.new_ticket(customer={"email": customer, "name": "Patient Buyer"})
+        m = self.reply(t["id"], "Sent once the password is right.")
+        waiting = wait_for("a refused login", lambda: [
+            x for x in self.messages(t["id"]) if x["id"] == m["id"] and x["mail_error"]])[0]
+        self.assertEqual(waiting["mail_status"], "queued", waiting)
+        self.assertIn("535", waiting["mail_error"])
+        self.assertEqual(sink_files(customer), [])
+        self.smtps(user=MAIL["SMTP_USER"], password=MAIL["SMTP_PASSWORD"])
+        sent = self.wait_mail_status(t["id"], m["id"], ("sent", "failed"))
+        self.assertEqual(sent["mail_status"], "sent", sent)
+        wait_for("the reply in the sink", lambda: sink_files(customer))
+
+    def test_no_login_is_refused(self):
+        customer, m = self.send_with()
+        self.assertEqual(m["mail_status"], "failed", m)
+        self.assertIn("554", m["mail_error"])
+        self.assertEqual(sink_files(customer), [])
+
+
 class BounceTest(MailCase):
     """Postfix accepts the reply, the shopper's mail host refuses it, Postfix bounces."""
 
