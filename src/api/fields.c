@@ -137,8 +137,12 @@ static enum err_code email_check(struct req *r, const char *name, const char *v,
 	char *lower;
 
 	at = strchr(v, '@');
-	if (!at || at == v || !at[1] || strchr(at + 1, '@') || strpbrk(v, " \t\r\n<>,;\""))
+	if (!at || at == v || !at[1] || strchr(at + 1, '@') || strpbrk(v, " <>,;\""))
 		return error_set(&r->err, E_INVALID, "%s '%s' is not an email address", name, v);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return error_set(&r->err, E_INVALID,
+					 "%s must not hold control characters", name);
 	lower = arena_strdup(&r->arena, v);
 	for (char *p = lower; *p; p++)
 		*p = (char)tolower((unsigned char)*p);

@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ struct jobs {
 	struct store *store;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int stopping;
+	atomic_int stopping; /* read by the workers between jobs, without the lock */
 	struct worker workers[N_KINDS];
 };
 
@@ -171,6 +172,12 @@ static void run_due(struct worker *w)
 	struct error err;
 	int email = !strcmp(w->kind, "email"), n = 0;
 	/*
+	 * A claim counts an attempt for each job it takes: emails (up to 130 s
+	 * each) are claimed one at a time, so none uses up its attempts waiting
+	 * behind the others of a batch.
+	 */
+	int max = email ? 1 : BATCH;
+	/*
 	 * A job whose lease may end during the attempt is left to the next
 	 * claim: another worker would run it too. An email may take 130 s
 	 * (connect and send timeouts), a webhook 15.
@@ -181,7 +188,7 @@ static void run_due(struct worker *w)
 	do {
 		int64_t now = time_now_us();
 
-		if (store_jobs_claim(j->store, w->kind, now, now + LEASE_US, batch, BATCH, &n, &a,
+		if (store_jobs_claim(j->store, w->kind, now, now + LEASE_US, batch, max, &n, &a,
 				     &err)) {
 			log_error("claiming %s jobs: %s", w->kind, err.message);
 			break;
@@ -196,7 +203,7 @@ static void run_due(struct worker *w)
 			else
 				run_webhook(w, &batch[i], &a);
 		}
-	} while (n == BATCH && !j->stopping);
+	} while (n == max && !j->stopping);
 	arena_release(&a);
 }
 

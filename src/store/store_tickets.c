@@ -798,6 +798,14 @@ static enum err_code message_resend_tx(struct db *db, void *arg, struct error *e
 		return error_set(err, E_CONFLICT,
 				 "the email of message %lld did not fail or bounce: nothing to resend",
 				 (long long)r->id);
+	/*
+	 * One job per email: a bounce may have come while an attempt was still
+	 * queued, and its job must not send the email a second time.
+	 */
+	qrc = db_query(db, "DELETE FROM jobs WHERE kind = 'email' AND ref_id = $1", args, 1, NULL,
+		       NULL);
+	if (qrc)
+		return store_fail(db, qrc, err, "queueing email");
 	if ((rc = mail_queue_job(db, r->id, err)))
 		return rc;
 	r->out->mail_status = "queued";

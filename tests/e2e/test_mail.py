@@ -422,6 +422,7 @@ class ThreadingTest(MailCase):
         for bad in ("carol@shop.example", ["no-at-sign"], ["two@@shop.example"], [42], [None],
                     ["Carol <carol@shop.example>"], ["a@b.example, c@d.example"],
                     ["x" * 250 + "@shop.example"], ["évé@shop.example\r\nBcc: x@evil.example"],
+                    ["tab\tin@shop.example"], ["bell\x07@shop.example"], ["del@shop.example\x7f"],
                     ["u%d@shop.example" % i for i in range(21)]):
             r = self.as_agent("PATCH", path, {"cc": bad})
             self.expect(r, 422, repr(bad)[:60])

@@ -264,6 +264,15 @@ describe('agent web app', () => {
 		await page.fill('#f-tag', 'bulk-test');
 		await page.press('#f-tag', 'Enter');
 		await page.waitForFunction(() => location.hash.startsWith('#/inbox/custom'));
+		// changing the filter again keeps the keyboard in it
+		await page.focus('#f-tag');
+		await page.fill('#f-tag', 'bulk-tes');
+		await page.press('#f-tag', 'Enter');
+		await page.waitForFunction(() => /tag=bulk-tes(&|$)/.test(location.hash));
+		assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-tag');
+		await page.fill('#f-tag', 'bulk-test');
+		await page.press('#f-tag', 'Enter');
+		await page.waitForFunction(() => /tag=bulk-test(&|$)/.test(location.hash));
 		await page.selectOption('#f-status', 'pending');
 		await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
 		await page.fill('#view-name', 'Bulk test');

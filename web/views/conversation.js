@@ -30,6 +30,8 @@ const apiPath = (url) => (typeof url === 'string' && url.startsWith('/api/v1/') 
 // only (no SVG, which can carry script), and not too big to copy.
 const INLINE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 const INLINE_MAX = 5 << 20;
+// all the data written into one frame: an email naming an image a thousand times must not take the tab down
+const INLINE_TOTAL = 20 << 20;
 const CID = /cid:([^"'\s)>]+)/gi;
 
 function unescapeCid(ref) {
@@ -59,7 +61,12 @@ export async function withInlineImages(source, files) {
 		const r = await fetch(attachmentHref(a));
 		if (r.ok) urls.set(ref, await dataUrl(new Blob([await r.arrayBuffer()], { type: a.content_type })));
 	}));
-	return source.replace(CID, (all, ref) => urls.get(ref) || all);
+	let total = 0;
+	return source.replace(CID, (all, ref) => {
+		const url = urls.get(ref);
+		if (!url || (total += url.length) > INLINE_TOTAL) return all;
+		return url;
+	});
 }
 
 // Built by hand rather than by the template, so the frame is sandboxed (no

@@ -66,6 +66,11 @@ function useTickets(filters, sort) {
 }
 
 function FilterBar({ filters, sort, app }) {
+	// what is typed stays through re-renders; a filter set elsewhere (a link) replaces it
+	const tagField = useRef();
+	useEffect(() => {
+		if (tagField.current && tagField.current.value.trim() !== (filters.tag || '')) tagField.current.value = filters.tag || '';
+	}, [filters.tag]);
 	const set = (name, value) => {
 		const f = { ...filters, [name]: value };
 		for (const k of FILTERS) if (!f[k]) delete f[k];
@@ -89,7 +94,7 @@ function FilterBar({ filters, sort, app }) {
 				${opt('', t('filter.any'))}${CHANNELS.map((c) => opt(c, t('channel.' + c)))}
 			</select></span>
 		<span class="field-inline"><label for="f-tag">${t('field.tag')}</label>
-			<input id="f-tag" size="10" key=${filters.tag || ''} defaultValue=${filters.tag || ''}
+			<input id="f-tag" size="10" ref=${tagField} defaultValue=${filters.tag || ''}
 				onKeyDown=${(e) => e.key === 'Enter' && (e.preventDefault(), isComposing(e) || set('tag', e.target.value.trim()))}
 				onChange=${(e) => set('tag', e.target.value.trim())} /></span>
 	</form>`;
