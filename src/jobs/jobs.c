@@ -184,13 +184,14 @@ static void run_due(struct worker *w)
 	 */
 	int64_t needs_us = (email ? 135 : 15) * (int64_t)1000000;
 
-	arena_init(&a);
 	do {
 		int64_t now = time_now_us();
 
+		arena_init(&a); /* per claim: a long queue must not grow one arena */
 		if (store_jobs_claim(j->store, w->kind, now, now + LEASE_US, batch, max, &n, &a,
 				     &err)) {
 			log_error("claiming %s jobs: %s", w->kind, err.message);
+			arena_release(&a);
 			break;
 		}
 		for (int i = 0; i < n && !j->stopping; i++) {
@@ -203,8 +204,8 @@ static void run_due(struct worker *w)
 			else
 				run_webhook(w, &batch[i], &a);
 		}
+		arena_release(&a);
 	} while (n == max && !j->stopping);
-	arena_release(&a);
 }
 
 static void *worker_main(void *arg)
