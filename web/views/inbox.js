@@ -66,10 +66,12 @@ function useTickets(filters, sort) {
 }
 
 function FilterBar({ filters, sort, app }) {
-	// what is typed stays through re-renders; a filter set elsewhere (a link) replaces it
+	// what is typed stays through re-renders; a filter set elsewhere (a link,
+	// while the field is not in use) replaces it
 	const tagField = useRef();
 	useEffect(() => {
-		if (tagField.current && tagField.current.value.trim() !== (filters.tag || '')) tagField.current.value = filters.tag || '';
+		const field = tagField.current;
+		if (field && document.activeElement !== field && field.value.trim() !== (filters.tag || '')) field.value = filters.tag || '';
 	}, [filters.tag]);
 	const set = (name, value) => {
 		const f = { ...filters, [name]: value };
