@@ -8,10 +8,11 @@ import email.utils
 import hashlib
 import os
 import re
+import time
 import unittest
 import uuid
 
-from harness import BACKEND, ROOT, E2ETestCase, psql, unique, urlquote
+from harness import BACKEND, ROOT, E2ETestCase, free_port, psql, unique, urlquote
 
 CORPUS = ROOT / "tests" / "data" / "mail"
 
@@ -526,6 +527,29 @@ class BounceTest(MailCase):
         self.assertEqual(len(resent), 1, self.events(tid))
         self.assertEqual((resent[0]["actor_id"], resent[0]["changes"]),
                          (self.agent_id, {"message_id": out["id"]}))
+
+    def pending_jobs(self):
+        text = self.expect(self.as_admin("GET", "/metrics"), 200)
+        text = text if isinstance(text, str) else text.decode()
+        return int(re.search(r"^deskd_jobs_pending (\d+)$", text, re.M).group(1))
+
+    def test_resend_while_a_retry_waits_leaves_one_job(self):
+        """A bounce can come while the email still waits for a retry: sending it
+        again must replace that job, not add a second sender."""
+        box = self.add_mailbox("retry-%s@help.example" % unique(), smtp={
+            "host": "127.0.0.1", "port": free_port(), "security": "none"})
+        raw, _ = make_email("Retry " + unique(), to=box["address"],
+                            sender="late-%s@nowhere.example" % unique())
+        tid = self.deliver(raw, mailbox=box["address"])["ticket_id"]
+        out = self.reply(tid, "On its way.")
+        deadline = time.monotonic() + 20
+        while not [m for m in self.messages(tid) if m["id"] == out["id"] and m["mail_error"]]:
+            self.assertLess(time.monotonic(), deadline, "no first attempt")
+            time.sleep(0.1)
+        before = self.pending_jobs()
+        self.deliver(dsn(out["mail_message_id"]))
+        self.expect(self.as_agent("POST", "/api/v1/messages/%d/resend" % out["id"]), 200)
+        self.assertEqual(self.pending_jobs(), before, "the resend added a second job")
 
     def test_resend_refuses_what_is_not_a_failed_email(self):
         tid, out = self.sent_reply()
