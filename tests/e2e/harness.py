@@ -400,10 +400,11 @@ class E2ETestCase(unittest.TestCase):
 
     # False: this class's server refuses private targets, as deskd does by default
     allow_private = True
+    server_env = {}  # added to the server's environment
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(allow_private=cls.allow_private)
+        cls.server = Server(allow_private=cls.allow_private, env=cls.server_env)
         try:
             cls.server.start()
             cls.bootstrap(cls.server)

@@ -348,3 +348,27 @@ class RefusedOnConnectTest(E2ETestCase):
         self.assertRegex(b["poll_error"], r"^imap: refused to connect to a private address "
                          r"\((127\.0\.0\.1|::1), loopback\)$")
         self.assertEqual(self.imap.accepted, self.imap_before, "deskd connected to IMAP")
+
+
+PROXY = Listener()
+
+
+class NoProxyTest(E2ETestCase):
+    """A proxy from the environment would carry deliveries past the address
+    check (the address checked would be the proxy's): deskd uses none."""
+
+    server_env = {k: "http://127.0.0.1:%d" % PROXY.port
+                  for k in ("http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")}
+
+    def test_webhook_goes_direct_not_through_the_proxy(self):
+        rx = test_webhooks.Receiver()
+        try:
+            path = "/" + unique("direct")
+            self.expect(self.as_admin("POST", "/api/v1/webhooks",
+                                      {"url": rx.url(path), "events": ["ticket.created"]}), 201)
+            t = self.new_ticket()
+            self.assertTrue(rx.wait(path, test_webhooks.about_ticket(t["id"])),
+                            "the webhook did not reach the receiver directly")
+            self.assertEqual(PROXY.accepted, 0, "deskd connected to the proxy")
+        finally:
+            rx.close()
