@@ -68,7 +68,8 @@ static enum err_code check_url_target(struct req *r, const char *url)
 	if (!(u = libcurl.url()))
 		die("out of memory");
 	if (libcurl.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    libcurl.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+	    /* an international name as libcurl will look it up: ｌｏｃａｌｈｏｓｔ is localhost */
+	    libcurl.url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) != CURLUE_OK)
 		rc = error_set(&r->err, E_INVALID, "url must be an http:// or https:// URL");
 	else
 		rc = netguard_check_host(host, "webhook url", &r->err);
