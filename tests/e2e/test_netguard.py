@@ -350,15 +350,25 @@ class RefusedOnConnectTest(E2ETestCase):
         self.assertEqual(self.imap.accepted, self.imap_before, "deskd connected to IMAP")
 
 
-PROXY = Listener()
-
-
 class NoProxyTest(E2ETestCase):
     """A proxy from the environment would carry deliveries past the address
     check (the address checked would be the proxy's): deskd uses none."""
 
-    server_env = {k: "http://127.0.0.1:%d" % PROXY.port
-                  for k in ("http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")}
+    @classmethod
+    def setUpClass(cls):
+        cls.proxy = Listener()
+        cls.server_env = {k: "http://127.0.0.1:%d" % cls.proxy.port for k in (
+            "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")}
+        try:
+            super().setUpClass()
+        except BaseException:
+            cls.proxy.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.close()
+        super().tearDownClass()
 
     def test_webhook_goes_direct_not_through_the_proxy(self):
         rx = test_webhooks.Receiver()
@@ -369,6 +379,6 @@ class NoProxyTest(E2ETestCase):
             t = self.new_ticket()
             self.assertTrue(rx.wait(path, test_webhooks.about_ticket(t["id"])),
                             "the webhook did not reach the receiver directly")
-            self.assertEqual(PROXY.accepted, 0, "deskd connected to the proxy")
+            self.assertEqual(self.proxy.accepted, 0, "deskd connected to the proxy")
         finally:
             rx.close()
