@@ -3,6 +3,7 @@
  * over HTTP and the mailboxes admins configure.
  */
 #include "api/api.h"
+#include "core/netguard.h"
 #include "core/render.h"
 #include "core/text.h"
 #include "mail/ingest.h"
@@ -242,6 +243,9 @@ static enum err_code read_server(struct req *r, json_t *in, json_t *old, int ima
 		return rc;
 	if (strpbrk(host, " /\\@?#\r\n\t"))
 		return error_set(&r->err, E_INVALID, "host '%s' is not a host name", host);
+	/* checked again at each connection (mail_server_curl_setup): DNS may change */
+	if ((rc = netguard_check_host(host, imap ? "imap host" : "smtp host", &r->err)))
+		return rc;
 	if (!json_is_integer(port) || json_integer_value(port) < 1 ||
 	    json_integer_value(port) > 65535)
 		return error_set(&r->err, E_INVALID, "port must be 1 to 65535");

@@ -3,8 +3,11 @@
  */
 #include "api/api.h"
 #include "core/auth.h"
+#include "core/netguard.h"
 #include "core/render.h"
 #include "util/buf.h"
+#include "util/libcurl.h"
+#include "util/log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +47,43 @@ static enum err_code read_events(struct req *r, const char **out)
 	return E_OK;
 }
 
+/*
+ * The host is read by libcurl's own URL parser, the one that will read it
+ * when delivering, so no trick of syntax (userinfo, brackets, numeric forms)
+ * can make the two disagree. Its addresses are checked again at each
+ * connection (util/libcurl.h, libcurl_guard): a DNS answer that changes
+ * after saving cannot get past.
+ */
+static enum err_code check_url_target(struct req *r, const char *url)
+{
+	const char *missing;
+	char *host = NULL;
+	enum err_code rc;
+	CURLU *u;
+
+	if (netguard_private_allowed())
+		return E_OK;
+	if ((missing = libcurl_load()))
+		return error_set(&r->err, E_UNAVAILABLE, "%s", missing);
+	if (!(u = libcurl.url()))
+		die("out of memory");
+	if (libcurl.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    /* an international name as libcurl will look it up: ｌｏｃａｌｈｏｓｔ is localhost */
+	    libcurl.url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) != CURLUE_OK)
+		rc = error_set(&r->err, E_INVALID, "url must be an http:// or https:// URL");
+	else
+		rc = netguard_check_host(host, "webhook url", &r->err);
+	libcurl.free(host);
+	libcurl.url_cleanup(u);
+	return rc;
+}
+
 static enum err_code check_url(struct req *r, const char *url)
 {
 	if ((strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) ||
 	    strpbrk(url, " \t\r\n\"<>\\"))
 		return error_set(&r->err, E_INVALID, "url must be an http:// or https:// URL");
-	return E_OK;
+	return check_url_target(r, url);
 }
 
 API_HANDLER(api_webhooks_create)

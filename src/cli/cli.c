@@ -6,6 +6,7 @@
 #include "mail/poll.h"
 #include "api/api.h"
 #include "core/auth.h"
+#include "core/netguard.h"
 #include "jobs/jobs.h"
 #include "live/live.h"
 #include "util/log.h"
@@ -111,6 +112,25 @@ static void committed(void *jobs)
 	live_notify(NULL);
 }
 
+/*
+ * Whether webhooks and mailboxes may reach loopback, private and link-local
+ * addresses (core/netguard.h): --allow-private-targets, or
+ * DESKD_ALLOW_PRIVATE_TARGETS=1. Anything but 0 or 1 there is a mistake.
+ */
+static int private_targets(int argc, char **argv)
+{
+	const char *v = getenv("DESKD_ALLOW_PRIVATE_TARGETS");
+	int allow = cli_flag(argc, argv, "--allow-private-targets");
+
+	if (v && *v && strcmp(v, "0") && strcmp(v, "1"))
+		die("DESKD_ALLOW_PRIVATE_TARGETS must be 0 or 1, not '%s'", v);
+	allow = allow || (v && !strcmp(v, "1"));
+	if (allow)
+		log_info("private targets allowed: webhooks and mailboxes may reach loopback, "
+			 "private and link-local addresses");
+	return allow;
+}
+
 int cli_serve(int argc, char **argv, const struct cli_options *o)
 {
 	struct app app = { 0 };
@@ -120,8 +140,7 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 	char *err = NULL;
 	int sig = 0;
 
-	(void)argc;
-	(void)argv;
+	netguard_allow_private(private_targets(argc, argv));
 	/* every thread started from here on leaves SIGTERM and SIGINT to sigwait below */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGTERM);

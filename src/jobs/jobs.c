@@ -68,10 +68,14 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* One POST; returns the HTTP status, or 0 with *error set when it never got one. */
+/*
+ * One POST; returns the HTTP status, or 0 with *error set when it never got
+ * one (and *refused set when netguard refused the address: final).
+ */
 static long post(CURL *curl, const struct delivery *d, const struct webhook *w, char *error,
-		 size_t error_size)
+		 size_t error_size, int *refused)
 {
+	struct libcurl_guard guard;
 	char ts[24], *mac, *signed_text, header[256], errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = NULL;
 	long status = 0;
@@ -100,9 +104,13 @@ static long post(CURL *curl, const struct delivery *d, const struct webhook *w, 
 	libcurl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	libcurl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	libcurl.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	libcurl_guard(curl, &guard);
 	rc = libcurl.easy_perform(curl);
+	*refused = rc != CURLE_OK && guard.refused[0];
 	if (rc == CURLE_OK)
 		libcurl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	else if (*refused)
+		snprintf(error, error_size, "%s", guard.refused);
 	else
 		snprintf(error, error_size, "%s", errbuf[0] ? errbuf : libcurl.easy_strerror(rc));
 	libcurl.slist_free_all(h);
@@ -120,7 +128,7 @@ static void run_webhook(struct worker *wk, const struct job *job, struct arena *
 	char error[CURL_ERROR_SIZE + 32] = "";
 	int64_t retry_at = 0;
 	long status;
-	int ok;
+	int ok, refused = 0;
 
 	if (store_delivery_load(j->store, job->ref_id, &d, &w, a, &err)) {
 		log_error("webhook job %" PRId64 ": %s", job->id, err.message);
@@ -131,11 +139,13 @@ static void run_webhook(struct worker *wk, const struct job *job, struct arena *
 		store_delivery_result(j->store, job->id, d.id, 0, 0, "webhook deleted", 0, &err);
 		return;
 	}
-	status = post(wk->curl, &d, &w, error, sizeof(error));
+	status = post(wk->curl, &d, &w, error, sizeof(error), &refused);
 	ok = status >= 200 && status < 300;
 	if (!ok && status)
 		snprintf(error, sizeof(error), "HTTP %ld", status);
-	if (!ok && job->attempts + 1 < JOBS_MAX_ATTEMPTS)
+	if (refused) /* the same address would be refused again: a refusal is final */
+		log_error("webhook %" PRId64 " delivery %" PRId64 ": %s", w.id, d.id, error);
+	else if (!ok && job->attempts + 1 < JOBS_MAX_ATTEMPTS)
 		retry_at = time_now_us() + jobs_backoff_seconds(job->attempts + 1) * 1000000;
 	if (store_delivery_result(j->store, job->id, d.id, ok, (int)status, ok ? NULL : error,
 				  retry_at, &err))

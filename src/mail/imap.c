@@ -45,6 +45,7 @@ struct imap {
 	struct buf out;		   /* what the write callback was given */
 	char reply[256];	   /* the last tagged reply line */
 	char errbuf[CURL_ERROR_SIZE];
+	struct libcurl_guard guard; /* why a connection was refused */
 };
 
 static size_t keep_output(char *p, size_t size, size_t n, void *arg)
@@ -83,6 +84,8 @@ static enum err_code failed(struct imap *c, CURLcode rc, const char *what, struc
 {
 	const char *why = *c->errbuf ? c->errbuf : libcurl.easy_strerror(rc);
 
+	if (c->guard.refused[0])
+		return error_set(err, E_UNAVAILABLE, "imap: %s", c->guard.refused);
 	if (c->lost || rc == CURLE_ABORTED_BY_CALLBACK)
 		return error_set(err, E_UNAVAILABLE, "imap: the connection to %s was lost",
 				 c->server.host);
@@ -114,7 +117,8 @@ static enum err_code run(struct imap *c, const char *request, const char *path_s
 		return error_set(err, E_UNAVAILABLE, "imap: the connection to %s was lost",
 				 c->server.host);
 	snprintf(path, sizeof(path), "%s%s", c->path, path_suffix ? path_suffix : "");
-	if ((ec = mail_server_curl_setup(c->curl, &c->server, "imap", path, err)) != E_OK)
+	ec = mail_server_curl_setup(c->curl, &c->server, "imap", path, &c->guard, err);
+	if (ec != E_OK)
 		return ec;
 	libcurl.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, request);
 	buf_release(&c->out);

@@ -244,7 +244,8 @@ static int check_abort(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 }
 
 enum err_code mail_server_curl_setup(void *curl, const struct mail_server *s, const char *protocol,
-				     const char *path, struct error *err)
+				     const char *path, struct libcurl_guard *guard,
+				     struct error *err)
 {
 	const char *sec = s->security ? s->security : "starttls";
 	int tls = strcmp(sec, "tls") == 0;
@@ -271,6 +272,7 @@ enum err_code mail_server_curl_setup(void *curl, const struct mail_server *s, co
 	libcurl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	libcurl.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	libcurl.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_abort);
+	libcurl_guard(curl, guard);
 	return E_OK;
 }
 
@@ -313,8 +315,14 @@ static size_t keep_reply(char *p, size_t size, size_t n, void *arg)
 }
 
 static enum err_code send_failed(CURLcode rc, const char *errbuf, const struct upload *u,
-				 int *permanent, struct error *err)
+				 const struct libcurl_guard *guard, int *permanent,
+				 struct error *err)
 {
+	/* the address stays refused until the settings (or the server's options) change */
+	if (guard->refused[0]) {
+		*permanent = 1;
+		return error_set(err, E_UNAVAILABLE, "smtp: %s", guard->refused);
+	}
 	*permanent = u->reply[0] == '5' && rc != CURLE_LOGIN_DENIED;
 	return error_set(err, E_UNAVAILABLE, "smtp: %s%s%s",
 			 *errbuf ? errbuf : libcurl.easy_strerror(rc), u->reply[0] ? ": " : "",
@@ -326,6 +334,7 @@ enum err_code mail_smtp_send(const struct mail_server *s, const char *from,
 			     int *permanent, struct error *err)
 {
 	struct upload u = {.data = data, .len = len};
+	struct libcurl_guard guard;
 	struct curl_slist *to = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "", addr[512];
 	const char *missing;
@@ -340,7 +349,7 @@ enum err_code mail_smtp_send(const struct mail_server *s, const char *from,
 		return error_set(err, E_UNAVAILABLE, "smtp: %s", missing);
 	if (!(curl = libcurl.easy_init()))
 		die("out of memory starting libcurl");
-	if ((rc = mail_server_curl_setup(curl, s, "smtp", "", err)) != E_OK)
+	if ((rc = mail_server_curl_setup(curl, s, "smtp", "", &guard, err)) != E_OK)
 		goto out;
 	snprintf(addr, sizeof(addr), "<%s>", from ? from : "");
 	libcurl.easy_setopt(curl, CURLOPT_MAIL_FROM, addr);
@@ -365,7 +374,7 @@ enum err_code mail_smtp_send(const struct mail_server *s, const char *from,
 	libcurl.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	libcurl.easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
 	crc = libcurl.easy_perform(curl);
-	rc = crc == CURLE_OK ? E_OK : send_failed(crc, errbuf, &u, permanent, err);
+	rc = crc == CURLE_OK ? E_OK : send_failed(crc, errbuf, &u, &guard, permanent, err);
 out:
 	libcurl.slist_free_all(to);
 	libcurl.easy_cleanup(curl);

@@ -74,21 +74,28 @@ char *mail_compose(const struct mail_out *m, size_t *len, struct arena *a);
  * refused the message or a recipient with a 5xx reply (sending it again
  * cannot help), 0 for anything that may pass later: no connection, a
  * timeout, a 4xx reply, a TLS or login failure (those are fixed in the
- * settings, not in the message). Thread-safe: each call has its own connection.
+ * settings, not in the message). A server at a private address (see
+ * core/netguard.h) is refused before connecting: E_UNAVAILABLE, permanent.
+ * Thread-safe: each call has its own connection.
  */
 enum err_code mail_smtp_send(const struct mail_server *s, const char *from,
 			     const char *const *rcpts, int n_rcpts, const char *data, size_t len,
 			     int *permanent, struct error *err);
 
+struct libcurl_guard;
+
 /**
  * Sets on `curl` (a CURL *) what any connection to `s` needs: the URL
  * "<protocol>://host:port/<path>" (the protocol with an "s" for "tls"),
  * STARTTLS required for "starttls", the certificate check, the credentials,
- * a 10 s connect timeout and no signals. For mail/smtp.c and mail/imap.c.
+ * a 10 s connect timeout, no signals, and the address guard (libcurl_guard:
+ * a private address is refused, the reason kept in `guard`). For
+ * mail/smtp.c and mail/imap.c.
  * Returns E_INVALID for a security other than "tls", "starttls" or "none".
  */
 enum err_code mail_server_curl_setup(void *curl, const struct mail_server *s, const char *protocol,
-				     const char *path, struct error *err);
+				     const char *path, struct libcurl_guard *guard,
+				     struct error *err);
 
 /**
  * Copies the server reply line `p` (`n` bytes, as libcurl's header callback

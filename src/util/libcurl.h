@@ -25,7 +25,11 @@
 	X(free)                                                                                    \
 	X(global_init)                                                                             \
 	X(slist_append)                                                                            \
-	X(slist_free_all)
+	X(slist_free_all)                                                                          \
+	X(url)                                                                                     \
+	X(url_cleanup)                                                                             \
+	X(url_get)                                                                                 \
+	X(url_set)
 
 struct libcurl_functions {
 #define LIBCURL_MEMBER(f) __typeof__(curl_##f) *f;
@@ -42,5 +46,24 @@ extern struct libcurl_functions libcurl;
  * ..."); the answer never changes.
  */
 const char *libcurl_load(void);
+
+/* What libcurl_guard refused on one handle; refused[0] is '\0' while nothing was. */
+struct libcurl_guard {
+	/* "refused to connect to a private address (10.0.0.1, private network)" */
+	char refused[160];
+};
+
+/**
+ * Makes every connection `curl` (a CURL *) opens pass core/netguard.h: each
+ * address libcurl is about to connect to, whichever name, redirect or DNS
+ * answer it came from, is classified first, and one that is not public is
+ * refused (unless netguard_private_allowed) with the reason kept in `g`; the
+ * transfer then fails as if nothing answered there. Proxies are switched off,
+ * http_proxy and ALL_PROXY of the environment included: through a proxy the
+ * address checked would be the proxy's, not the target's. Redirects are not
+ * followed. Clears g->refused; `g` must outlive the handle's transfers.
+ * Call it again after curl_easy_reset.
+ */
+void libcurl_guard(void *curl, struct libcurl_guard *g);
 
 #endif

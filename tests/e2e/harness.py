@@ -92,10 +92,18 @@ class Response(tuple):
 
 
 class Server:
-    """One deskd process on a free port with its own data and database."""
+    """One deskd process on a free port with its own data and database.
 
-    def __init__(self, backend=None):
+    allow_private: start deskd with --allow-private-targets (the default: the
+    tests' receivers and mail servers listen on 127.0.0.1). It may be changed
+    between restarts; `env` adds variables to deskd's environment, and
+    DESKD_ALLOW_PRIVATE_TARGETS is taken from there only.
+    """
+
+    def __init__(self, backend=None, allow_private=True, env=None):
         self.backend = backend or BACKEND
+        self.allow_private = allow_private
+        self.env = dict(env or {})
         self.data = tempfile.mkdtemp(prefix="deskd-e2e-")
         self.proc = None
         self.port = None
@@ -128,9 +136,13 @@ class Server:
             self._stderr = open(self.stderr_path, "ab")
             self._stderr.write(b"--- start on port %d ---\n" % self.port)
             self._stderr.flush()
+            env = dict(os.environ)
+            env.pop("DESKD_ALLOW_PRIVATE_TARGETS", None)
+            env.update(self.env)
             self.proc = subprocess.Popen(
-                [BIN, "serve"] + self.common_args() + ["--listen", "127.0.0.1:%d" % self.port],
-                stdin=subprocess.DEVNULL, stdout=self._stderr, stderr=self._stderr)
+                [BIN, "serve"] + self.common_args() + ["--listen", "127.0.0.1:%d" % self.port]
+                + (["--allow-private-targets"] if self.allow_private else []),
+                stdin=subprocess.DEVNULL, stdout=self._stderr, stderr=self._stderr, env=env)
             if self._wait_healthy():
                 return self
             if "in use" in self.stderr_tail() and attempt < 2:
@@ -386,9 +398,13 @@ class E2ETestCase(unittest.TestCase):
     maxDiff = 4000
     server = None
 
+    # False: this class's server refuses private targets, as deskd does by default
+    allow_private = True
+    server_env = {}  # added to the server's environment
+
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
+        cls.server = Server(allow_private=cls.allow_private, env=cls.server_env)
         try:
             cls.server.start()
             cls.bootstrap(cls.server)

@@ -11,6 +11,7 @@
  * The servers are found through DESKD_TEST_MAIL_* (see tests/mailsrv.sh);
  * without them the test fails, saying so.
  */
+#include "core/netguard.h"
 #include "mail/imap.h"
 #include "mail/parse.h"
 #include "mail/smtp.h"
@@ -19,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdint.h>
@@ -365,6 +367,47 @@ static int closed_port(void)
 	return port;
 }
 
+/*
+ * Without --allow-private-targets nothing connects to 127.0.0.1: not SMTP, not
+ * IMAP, and the error says so. The tests after this one allow it, for the
+ * servers of tests/mailsrv.sh listen there.
+ */
+static void test_private_address_refused(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t n = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), permanent = -1;
+	const char *rcpt = "shopper@customer.test";
+	struct mail_server s = {.host = "127.0.0.1", .security = "none", .user = "u"};
+	struct error err;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 4) == 0);
+	getsockname(fd, (struct sockaddr *)&sa, &n);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	s.port = ntohs(sa.sin_port);
+
+	netguard_allow_private(0);
+	CHECK(mail_smtp_send(&s, "support@shop.test", &rcpt, 1, "Subject: x\r\n\r\nx\r\n", 17,
+			     &permanent, &err) == E_UNAVAILABLE);
+	CHECK(permanent == 1);
+	CHECK_STR(err.message,
+		  "smtp: refused to connect to a private address (127.0.0.1, loopback)");
+	s.host = "::ffff:127.0.0.1";
+	CHECK(!imap_open(&s, "INBOX", &err));
+	CHECK_STR(err.message,
+		  "imap: refused to connect to a private address (::ffff:127.0.0.1, loopback)");
+	s.host = "localhost";
+	CHECK(mail_smtp_send(&s, "support@shop.test", &rcpt, 1, "x", 1, &permanent, &err) ==
+	      E_UNAVAILABLE);
+	CHECK(permanent == 1);
+	CHECK(strstr(err.message, "refused to connect to a private address") != NULL);
+	/* nobody knocked */
+	CHECK(accept(fd, NULL, NULL) < 0);
+	close(fd);
+	netguard_allow_private(1);
+}
+
 static void test_send_no_server(void)
 {
 	struct mail_server s = {.host = "127.0.0.1", .port = closed_port(), .security = "none"};
@@ -600,7 +643,8 @@ static void test_imap_dropped(void)
 	imap_close(c);
 }
 
-UNIT_MAIN(UNIT_TEST(test_compose), UNIT_TEST(test_send_plain), UNIT_TEST(test_send_starttls),
+UNIT_MAIN(UNIT_TEST(test_private_address_refused), UNIT_TEST(test_compose),
+	  UNIT_TEST(test_send_plain), UNIT_TEST(test_send_starttls),
 	  UNIT_TEST(test_send_refused_recipient), UNIT_TEST(test_send_no_server),
 	  UNIT_TEST(test_imap), UNIT_TEST(test_imap_tls), UNIT_TEST(test_imap_refused),
 	  UNIT_TEST(test_imap_dropped))

@@ -36,16 +36,21 @@ function freePort() {
 /**
  * Starts deskd with an admin and an agent; returns {base, admin, agent, stop}
  * where admin and agent are REST clients (bearer tokens): client(method, path, body).
- * deskd gets this process's environment (DESKD_MAIL_POLL_SECONDS, say).
+ * deskd gets this process's environment (DESKD_MAIL_POLL_SECONDS, say), and
+ * --allow-private-targets unless allowPrivate is false: the tests' mail servers
+ * and receivers are on 127.0.0.1.
  */
-export async function startServer() {
+export async function startServer({ allowPrivate = true } = {}) {
 	const data = mkdtempSync(join(tmpdir(), 'deskd-web-'));
 	for (const u of [{ ...ADMIN, role: 'admin' }, { ...AGENT, role: 'agent' }])
 		deskd(['user', 'add', '--data', data, '--email', u.email, '--name', u.name, '--role', u.role, '--password-stdin'], u.password + '\n');
 	const tokens = [ADMIN, AGENT].map((u) => deskd(['token', 'create', '--data', data, '--user', u.email, '--name', 'web-tests']));
 	const port = await freePort();
 	const base = `http://127.0.0.1:${port}`;
-	const proc = spawn(BIN, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+	const proc = spawn(BIN, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, ...(allowPrivate ? ['--allow-private-targets'] : [])], {
+		stdio: ['ignore', 'ignore', 'pipe'],
+		env: { ...process.env, DESKD_ALLOW_PRIVATE_TARGETS: allowPrivate ? '1' : '0' },
+	});
 	let log = '';
 	proc.stderr.on('data', (b) => (log = (log + b).slice(-4000)));
 	const deadline = Date.now() + 15000;
