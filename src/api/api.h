@@ -15,6 +15,13 @@ struct app {
 /** The route table, ended by a NULL method. */
 extern const struct route api_routes[];
 
+/**
+ * Admits a caller to a route that is not public (given to http_start): a
+ * bearer token or a session cookie, with the CSRF check for cookie writes;
+ * fills r->user. E_OK, or E_UNAUTHORIZED / E_FORBIDDEN with r->err filled.
+ */
+enum err_code api_authenticate(struct req *r);
+
 /*
  * Field readers for a JSON body. Each returns E_OK (leaving *out alone when the
  * field is absent and not required) or E_INVALID naming the field.

@@ -183,7 +183,7 @@ static enum err_code by_cookie(struct req *r, const char *cookie)
 	return E_OK;
 }
 
-enum err_code http_authenticate(struct req *r)
+enum err_code api_authenticate(struct req *r)
 {
 	const char *authz = http_request_header(r, "Authorization");
 	const char *cookie = http_cookie(r, SESSION_COOKIE);

@@ -156,7 +156,7 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 	app.jobs = jobs_start(app.store);
 	store_on_commit(app.store, committed, app.jobs);
 	poller = mail_poll_start(app.store);
-	http = http_start(o->listen, api_routes, &app, &err);
+	http = http_start(o->listen, api_routes, api_authenticate, &app, &err);
 	if (!http)
 		die("%s", err);
 	fprintf(stderr, "deskd listening on http://%s\n", o->listen);

@@ -4,7 +4,7 @@
 #ifndef CORE_RENDER_H
 #define CORE_RENDER_H
 
-#include "store/store.h"
+#include "core/model.h"
 
 #include <jansson.h>
 

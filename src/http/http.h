@@ -9,7 +9,7 @@
 #define HTTP_HTTP_H
 
 #include "core/error.h"
-#include "store/store.h"
+#include "core/model.h"
 #include "util/arena.h"
 #include "util/buf.h"
 
@@ -31,6 +31,13 @@ struct req;
 enum route_access { ACCESS_PUBLIC, ACCESS_AGENT, ACCESS_ADMIN };
 
 typedef enum err_code (*route_fn)(struct req *r);
+/*
+ * Authenticates r (the application's credentials: a bearer token, a session
+ * cookie with its CSRF check) and fills r->user; E_OK, or E_UNAUTHORIZED /
+ * E_FORBIDDEN with r->err filled. The server calls it for every route that is
+ * not public, before the body is read.
+ */
+typedef enum err_code (*http_auth_fn)(struct req *r);
 
 struct route {
 	/* "{id}" matches a positive integer; a final "*" matches the rest of the path */
@@ -119,23 +126,16 @@ enum err_code http_parse_body(const char *p, size_t len, json_t **out, struct er
 struct http_server;
 
 /**
- * Starts serving `routes` (terminated by a NULL method) on host:port. Returns
+ * Starts serving `routes` (terminated by a NULL method) on host:port, with
+ * `authenticate` admitting callers to the routes that are not public. Returns
  * NULL with a message in *err.
  */
-struct http_server *http_start(const char *listen, const struct route *routes, struct app *app,
-			       char **err);
+struct http_server *http_start(const char *listen, const struct route *routes,
+			       http_auth_fn authenticate, struct app *app, char **err);
 /** Stops accepting, lets in-flight requests finish, and frees the server. */
 void http_stop(struct http_server *s);
 
 /** Writes the Prometheus text of the request metrics to `b`. */
 void http_metrics(struct buf *b);
 
-
-
-/*
- * Implemented by api/auth.c: authenticates r (bearer token or session cookie,
- * with the CSRF check for cookie writes) and fills r->user. Returns E_OK, or
- * E_UNAUTHORIZED / E_FORBIDDEN with r->err filled. Public routes skip it.
- */
-enum err_code http_authenticate(struct req *r);
 #endif

@@ -16,6 +16,7 @@
 struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct route *routes;
+	http_auth_fn authenticate;
 	struct app *app;
 };
 
@@ -329,7 +330,7 @@ static enum err_code admit(struct http_server *s, struct req *r)
 	if ((rc = route(s, r)))
 		return rc;
 	if (r->route->access != ACCESS_PUBLIC) {
-		if ((rc = http_authenticate(r)))
+		if ((rc = s->authenticate(r)))
 			return rc;
 		if (r->route->access == ACCESS_ADMIN && strcmp(r->user.role, "admin"))
 			return error_set(&r->err, E_FORBIDDEN, "this needs the admin role");
@@ -503,8 +504,8 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 	return (size_t)(out - s);
 }
 
-struct http_server *http_start(const char *listen, const struct route *routes, struct app *app,
-			       char **err)
+struct http_server *http_start(const char *listen, const struct route *routes,
+			       http_auth_fn authenticate, struct app *app, char **err)
 {
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	struct sockaddr_in addr = { .sin_family = AF_INET };
@@ -536,6 +537,7 @@ struct http_server *http_start(const char *listen, const struct route *routes, s
 	}
 	addr.sin_port = htons((uint16_t)port);
 	s->routes = routes;
+	s->authenticate = authenticate;
 	s->app = app;
 	metric_routes = routes;
 	s->daemon = libmhd.start_daemon(

@@ -9,123 +9,13 @@
 #define STORE_STORE_H
 
 #include "core/error.h"
+#include "core/model.h"
 #include "util/arena.h"
 
 #include <jansson.h>
 #include <stdint.h>
 
 struct store;
-
-struct user {
-	int64_t id;
-	const char *email, *name, *role;
-	int active;
-	int64_t created_at, updated_at;
-};
-
-struct identity {
-	const char *type, *value;
-};
-
-struct customer {
-	int64_t id;
-	const char *name;
-	struct identity *identities;
-	int n_identities;
-	int64_t created_at, updated_at;
-};
-
-/* A ticket's number, what people see ("#1042"), is its id plus this. */
-#define TICKET_NUMBER_OFFSET 1000
-
-struct ticket {
-	int64_t id;
-	const char *subject, *status, *priority, *channel;
-	int64_t customer_id, assignee_id; /* 0: none */
-	const char **tags;
-	int n_tags;
-	int64_t created_at, updated_at, first_response_at, solved_at; /* 0: not yet */
-	int64_t mailbox_id, linked_ticket_id; /* 0: none */
-	const char *cc; /* email: a JSON array of addresses copied; NULL: none */
-};
-
-struct attachment {
-	int64_t id, message_id; /* message_id 0: uploaded, not sent yet */
-	const char *filename, *content_type, *content_id, *sha256; /* content_id may be NULL */
-	int64_t size;
-	int is_inline;
-	int64_t uploaded_by, created_at;
-};
-
-struct message {
-	int64_t id, ticket_id;
-	const char *kind, *direction, *author_type;
-	int64_t author_id;
-	const char *body, *html; /* html may be NULL */
-	int64_t created_at;
-	/* email: the Message-ID (without <>), the outbound state (queued, sent, failed,
-	   bounced), its error, and whether the raw message is kept; NULL / 0 otherwise */
-	const char *mail_id, *mail_status, *mail_error;
-	int has_raw;
-	struct attachment *attachments;
-	int n_attachments;
-};
-
-struct event {
-	int64_t id, ticket_id, customer_id, actor_id; /* 0: none */
-	const char *type, *changes; /* changes: a JSON object text */
-	int64_t created_at;
-};
-
-struct token_info {
-	int64_t id, user_id;
-	const char *name;
-	int64_t created_at, last_used_at;
-};
-
-struct webhook {
-	int64_t id;
-	const char *url, *events, *secret; /* events: comma-separated */
-	int active;
-	int64_t created_at;
-};
-
-struct delivery {
-	int64_t id, webhook_id, event_id;
-	const char *event_type, *status, *last_error, *payload;
-	int attempts, response_status;
-	int64_t created_at, delivered_at;
-};
-
-struct macro {
-	int64_t id;
-	const char *title, *body;
-	int64_t created_at, updated_at;
-};
-
-struct saved_view {
-	int64_t id;
-	const char *name, *filters; /* filters: a JSON object text */
-	int64_t created_at;
-};
-
-/** A growable array of T in an arena: items, n. */
-#define STORE_LIST(T)        \
-	struct {             \
-		T *items;    \
-		int n, cap;  \
-	}
-
-typedef STORE_LIST(struct ticket) ticket_list;
-typedef STORE_LIST(struct message) message_list;
-typedef STORE_LIST(struct event) event_list;
-typedef STORE_LIST(struct customer) customer_list;
-typedef STORE_LIST(struct user) user_list;
-typedef STORE_LIST(struct token_info) token_list;
-typedef STORE_LIST(struct webhook) webhook_list;
-typedef STORE_LIST(struct delivery) delivery_list;
-typedef STORE_LIST(struct macro) macro_list;
-typedef STORE_LIST(struct saved_view) view_list;
 
 /* --- lifecycle --- */
 
@@ -201,17 +91,6 @@ enum err_code store_customer_list(struct store *st, const char *q, int64_t befor
 
 /* --- tickets, messages, events (store_tickets.c) --- */
 
-struct ticket_new {
-	const char *subject, *body, *channel, *priority, *status;
-	const char *customer_email, *customer_name;
-	int64_t assignee_id;
-	const char **tags;
-	int n_tags;
-	int64_t actor_id; /* the user making the request */
-	const char *idempotency_key; /* may be NULL */
-	const char *html; /* of the first message; may be NULL */
-};
-
 /**
  * Creates the ticket, its first message and the customer when new. With an
  * idempotency key, the response body ({"ticket": ...}) is remembered in the same
@@ -224,20 +103,6 @@ enum err_code store_ticket_create(struct store *st, const struct ticket_new *tn,
 
 enum err_code store_ticket_get(struct store *st, int64_t id, struct ticket *out, struct arena *a,
 			       struct error *err);
-
-/* Addresses a ticket copies at most: its email replies go to each of them. */
-#define TICKET_CC_MAX 20
-
-struct ticket_change {
-	const char *subject, *status, *priority; /* NULL: keep */
-	int set_assignee;
-	int64_t assignee_id; /* 0: unassign */
-	const char **tags;
-	int n_tags, set_tags;
-	const char **cc; /* lower-case addresses */
-	int n_cc, set_cc;
-	int64_t actor_id;
-};
 
 enum err_code store_ticket_update(struct store *st, int64_t id, const struct ticket_change *c,
 				  struct ticket *out, struct arena *a, struct error *err);
@@ -262,15 +127,6 @@ struct ticket_filter {
 enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f, ticket_list *out,
 				struct arena *a, struct error *err);
 
-struct message_new {
-	int64_t ticket_id, actor_id;
-	int64_t author_id; /* 0: actor_id (a customer's message names the customer) */
-	const char *kind, *direction, *author_type;
-	const char *body, *html;
-	const int64_t *attachment_ids; /* uploads of actor_id not yet on a message */
-	int n_attachment_ids;
-};
-
 enum err_code store_message_create(struct store *st, const struct message_new *mn,
 				   struct message *out, struct arena *a, struct error *err);
 enum err_code store_message_list(struct store *st, int64_t ticket_id, message_list *out,
@@ -286,7 +142,7 @@ struct ticket_count {
 	int64_t assignee_id; /* 0: unassigned */
 	int64_t n;
 };
-typedef STORE_LIST(struct ticket_count) count_list;
+typedef MODEL_LIST(struct ticket_count) count_list;
 
 struct ticket_counts {
 	count_list by_status; /* every status: status, n */
@@ -311,7 +167,7 @@ struct search_hit {
 	const char *title, *text; /* text: what the snippet is cut from */
 	double score;             /* lower is better */
 };
-typedef STORE_LIST(struct search_hit) search_list;
+typedef MODEL_LIST(struct search_hit) search_list;
 
 /** Runs the query over tickets, messages and customers; `tokens` come from text_tokens. */
 enum err_code store_search(struct store *st, const char *tokens, int limit, search_list *out,
@@ -407,20 +263,6 @@ enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *t
 				const unsigned char **data, size_t *size, struct arena *a,
 				struct error *err);
 
-struct mailbox {
-	int64_t id;
-	const char *address, *name;
-	const char *settings; /* a JSON object text; passwords sealed */
-	int active;
-	int64_t imap_uidvalidity, imap_last_uid, polled_at; /* 0: never */
-	const char *poll_error;				      /* NULL: none */
-	int64_t created_at, updated_at;
-	int deleted;
-	/* the UID polling failed on, and in how many rounds in a row */
-	int64_t imap_failed_uid;
-	int imap_failures;
-};
-typedef STORE_LIST(struct mailbox) mailbox_list;
 
 enum err_code store_mailbox_list(struct store *st, mailbox_list *out, struct arena *a,
 				 struct error *err);

@@ -7,6 +7,7 @@
  * delivery of the same email finds the first. See docs/ARCHITECTURE.md, "Email".
  */
 #include "core/render.h"
+#include "core/ticket.h"
 #include "mail/parse.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
@@ -926,9 +927,7 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	if (ticket_id) {
 		if ((rc = ticket_load(db, ticket_id, &t, a, err)))
 			return rc;
-		if (!strcmp(t.status, "closed") ||
-		    (!strcmp(t.status, "solved") &&
-		     t.solved_at + in->reopen_window_us < time_now_us())) {
+		if (ticket_reply_starts_new(&t, time_now_us(), in->reopen_window_us)) {
 			linked = ticket_id;
 			ticket_id = 0;
 		}

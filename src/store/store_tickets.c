@@ -2,6 +2,7 @@
  * store_tickets.c - tickets, their messages and their events.
  */
 #include "core/render.h"
+#include "core/ticket.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -322,119 +323,48 @@ struct ticket_update {
 	struct arena *a;
 };
 
-static void note_change(json_t *changes, const char *field, const char *old, const char *new)
-{
-	if (strcmp(old, new))
-		json_object_set_new(changes, field, json_pack("[ss]", old, new));
-}
-
-static json_t *strings_json(const char **list, int n)
-{
-	json_t *a = json_array();
-
-	for (int i = 0; i < n; i++)
-		json_array_append_new(a, json_string(list[i]));
-	return a;
-}
-
-/* The stored Cc list (JSON text, or NULL for none) as an array. */
-static json_t *cc_json(const char *text)
-{
-	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
-
-	if (json_is_array(a))
-		return a;
-	json_decref(a);
-	return json_array();
-}
-
-/* Whether two lists without repeats hold the same strings, in any order. */
-static int same_members(json_t *a, json_t *b)
-{
-	size_t i, j;
-	json_t *v, *w;
-
-	if (json_array_size(a) != json_array_size(b))
-		return 0;
-	json_array_foreach(a, i, v) {
-		int found = 0;
-
-		json_array_foreach(b, j, w)
-			found |= json_equal(v, w);
-		if (!found)
-			return 0;
-	}
-	return 1;
-}
-
-/* Records [old, new] when the lists differ; takes both references. */
-static void note_list_change(json_t *changes, const char *field, json_t *old, json_t *new)
-{
-	if (same_members(old, new)) {
-		json_decref(old);
-		json_decref(new);
-	} else {
-		json_object_set_new(changes, field, json_pack("[oo]", old, new));
-	}
-}
-
 /* Stores the new Cc list, unless it has the same addresses as the old one. */
 static enum err_code set_cc(struct db *db, int64_t id, const char *old, const char **cc, int n,
 			    struct error *err)
 {
-	json_t *before = cc_json(old), *list = strings_json(cc, n);
-	int same = same_members(before, list);
-	char *text = n && !same ? json_dumps(list, JSON_COMPACT) : NULL;
-	struct db_arg args[] = { DB_I(id), text ? DB_S(text) : DB_NIL };
+	json_t *list = json_array();
+	char *text;
 	int qrc = 0;
 
-	if (!same)
-		qrc = n && !text ? -1
-				 : db_query(db, "UPDATE tickets SET cc = $2 WHERE id = $1", args, 2,
-					    NULL, NULL);
-
-	json_decref(before);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(list, json_string(cc[i]));
+	text = json_dumps(list, JSON_COMPACT);
 	json_decref(list);
+	if (!text) {
+		qrc = -1;
+	} else if (!ticket_cc_same(old, text)) {
+		struct db_arg args[] = { DB_I(id), n ? DB_S(text) : DB_NIL };
+
+		qrc = db_query(db, "UPDATE tickets SET cc = $2 WHERE id = $1", args, 2, NULL, NULL);
+	}
 	free(text);
 	return qrc ? store_fail(db, qrc, err, "setting the ticket's Cc") : E_OK;
-}
-
-/* solved_at follows the status: set on solving or closing, cleared on reopening. */
-static int64_t solved_at_after(const struct ticket *before, const char *status, int64_t now)
-{
-	int done = !strcmp(status, "solved") || !strcmp(status, "closed");
-
-	if (!done)
-		return 0;
-	return before->solved_at ? before->solved_at : now;
 }
 
 static enum err_code ticket_update_tx(struct db *db, void *arg, struct error *err)
 {
 	struct ticket_update *u = arg;
 	const struct ticket_change *c = u->c;
-	struct ticket before;
-	int64_t now = time_now_us(), assignee;
-	const char *status, *priority, *subject;
-	json_t *changes;
+	struct ticket before, t;
 	enum err_code rc;
 	int qrc;
 
 	if ((rc = ticket_lock(db, u->id, err)) || (rc = ticket_load(db, u->id, &before, u->a, err)))
 		return rc;
-	if (!strcmp(before.status, "closed"))
-		return error_set(err, E_INVALID, "ticket %lld is closed and cannot change",
-				 (long long)u->id);
-	status = c->status ? c->status : before.status;
-	priority = c->priority ? c->priority : before.priority;
-	subject = c->subject ? c->subject : before.subject;
-	assignee = c->set_assignee ? c->assignee_id : before.assignee_id;
-	if (c->set_assignee && assignee && assignee != before.assignee_id &&
-	    (rc = check_assignee(db, assignee, err)))
+	if ((rc = ticket_check_open(&before, "cannot change", err)))
 		return rc;
-	struct db_arg args[] = { DB_I(u->id), DB_S(subject), DB_S(status), DB_S(priority),
-				 DB_ID(assignee), DB_I(now),
-				 DB_ID(solved_at_after(&before, status, now)) };
+	t = before;
+	ticket_apply_change(&t, c, time_now_us());
+	if (t.assignee_id && t.assignee_id != before.assignee_id &&
+	    (rc = check_assignee(db, t.assignee_id, err)))
+		return rc;
+	struct db_arg args[] = { DB_I(u->id), DB_S(t.subject), DB_S(t.status), DB_S(t.priority),
+				 DB_ID(t.assignee_id), DB_I(t.updated_at), DB_ID(t.solved_at) };
 	qrc = db_query(db,
 		       "UPDATE tickets SET subject = $2, status = $3, priority = $4, assignee_id = $5,"
 		       " updated_at = $6, solved_at = $7 WHERE id = $1",
@@ -445,26 +375,12 @@ static enum err_code ticket_update_tx(struct db *db, void *arg, struct error *er
 		return rc;
 	if (c->set_cc && (rc = set_cc(db, u->id, before.cc, c->cc, c->n_cc, err)))
 		return rc;
-	if (c->subject && (rc = store_index(db, "ticket", u->id, subject, err)))
+	if (c->subject && (rc = store_index(db, "ticket", u->id, t.subject, err)))
 		return rc;
 	if ((rc = ticket_load(db, u->id, u->out, u->a, err)))
 		return rc;
-	changes = json_object();
-	note_change(changes, "subject", before.subject, u->out->subject);
-	note_change(changes, "status", before.status, u->out->status);
-	note_change(changes, "priority", before.priority, u->out->priority);
-	if (before.assignee_id != u->out->assignee_id)
-		json_object_set_new(changes, "assignee_id",
-				    json_pack("[oo]",
-					      before.assignee_id ? json_integer(before.assignee_id)
-								 : json_null(),
-					      assignee ? json_integer(assignee) : json_null()));
-	if (c->set_tags)
-		note_list_change(changes, "tags", strings_json(before.tags, before.n_tags),
-				 strings_json(u->out->tags, u->out->n_tags));
-	if (c->set_cc)
-		note_list_change(changes, "cc", cc_json(before.cc), cc_json(u->out->cc));
-	return store_record_event(db, u->id, 0, c->actor_id, "ticket.updated", changes,
+	return store_record_event(db, u->id, 0, c->actor_id, "ticket.updated",
+				  ticket_changes(&before, u->out, c),
 				  json_pack("{so}", "ticket", render_ticket(u->out)), err);
 }
 
@@ -619,40 +535,20 @@ static int read_message(struct db_row *row, void *arg)
 	return 0;
 }
 
-/*
- * What a new message does to its ticket: an agent's first public reply is the
- * first response and opens a new ticket; a customer's reply reopens a ticket
- * that was waiting or solved. Notes change nothing.
- */
-static const char *status_after_message(const struct ticket *t, const struct message_new *mn)
-{
-	if (!strcmp(mn->kind, "note"))
-		return t->status;
-	if (!strcmp(mn->author_type, "system")) /* an auto-acknowledgement answers nothing */
-		return t->status;
-	if (!strcmp(mn->direction, "outbound"))
-		return !strcmp(t->status, "new") ? "open" : t->status;
-	if (!strcmp(t->status, "pending") || !strcmp(t->status, "solved") ||
-	    !strcmp(t->status, "on-hold"))
-		return "open";
-	return t->status;
-}
-
 enum err_code message_insert(struct db *db, const struct message_new *mn, struct message *out,
 			     struct arena *a, struct error *err)
 {
 	struct ticket t, after;
-	int64_t now = time_now_us(), first_response;
-	const char *status;
-	json_t *changes;
+	int64_t now = time_now_us();
+	json_t *changes, *status_change;
 	enum err_code rc;
 	int qrc;
 
 	if ((rc = ticket_lock(db, mn->ticket_id, err)) ||
 	    (rc = ticket_load(db, mn->ticket_id, &t, a, err)))
 		return rc;
-	if (!strcmp(t.status, "closed"))
-		return error_set(err, E_INVALID, "ticket %lld is closed", (long long)t.id);
+	if ((rc = ticket_check_open(&t, NULL, err)))
+		return rc;
 	struct db_arg m_args[] = { DB_I(mn->ticket_id), DB_S(mn->kind), DB_S(mn->direction),
 				   DB_S(mn->author_type), DB_ID(mn->author_id ? mn->author_id : mn->actor_id),
 				   DB_S(mn->body),
@@ -670,12 +566,10 @@ enum err_code message_insert(struct db *db, const struct message_new *mn, struct
 	if (!strcmp(mn->kind, "reply") && !strcmp(mn->direction, "outbound") &&
 	    (rc = mail_queue_reply(db, &t, out, a, err)))
 		return rc;
-	status = status_after_message(&t, mn);
-	first_response = t.first_response_at;
-	if (!first_response && !strcmp(mn->kind, "reply") && !strcmp(mn->author_type, "agent"))
-		first_response = now;
-	struct db_arg t_args[] = { DB_I(t.id), DB_S(status), DB_I(now), DB_ID(first_response),
-				   DB_ID(solved_at_after(&t, status, now)) };
+	after = t;
+	ticket_apply_message(&after, mn, now);
+	struct db_arg t_args[] = { DB_I(t.id), DB_S(after.status), DB_I(after.updated_at),
+				   DB_ID(after.first_response_at), DB_ID(after.solved_at) };
 	qrc = db_query(db,
 		       "UPDATE tickets SET status = $2, updated_at = $3, first_response_at = $4,"
 		       " solved_at = $5 WHERE id = $1",
@@ -686,7 +580,9 @@ enum err_code message_insert(struct db *db, const struct message_new *mn, struct
 	    (rc = ticket_load(db, t.id, &after, a, err)))
 		return rc;
 	changes = json_pack("{sI}", "message_id", (json_int_t)out->id);
-	note_change(changes, "status", t.status, status);
+	status_change = ticket_changes(&t, &after, NULL);
+	json_object_update(changes, status_change);
+	json_decref(status_change);
 	return store_record_event(db, t.id, 0, mn->actor_id, "message.created", changes,
 				  json_pack("{so so}", "message", render_message(out), "ticket",
 					    render_ticket(&after)),
@@ -785,8 +681,8 @@ static enum err_code message_resend_tx(struct db *db, void *arg, struct error *e
 	if ((rc = ticket_lock(db, r->out->ticket_id, err)) ||
 	    (rc = ticket_load(db, r->out->ticket_id, &t, r->a, err)))
 		return rc;
-	if (!strcmp(t.status, "closed"))
-		return error_set(err, E_INVALID, "ticket %lld is closed", (long long)t.id);
+	if ((rc = ticket_check_open(&t, NULL, err)))
+		return rc;
 	/* under the ticket's lock; the worker may have recorded a result since */
 	qrc = db_query(db,
 		       "UPDATE messages SET mail_status = 'queued', mail_error = NULL WHERE id = $1"
