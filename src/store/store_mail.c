@@ -10,6 +10,7 @@
 #include "mail/parse.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 #include <sodium.h>
@@ -183,7 +184,8 @@ enum err_code store_attachment_create(struct store *st, int64_t user_id, const c
 }
 
 struct blob_read {
-	const unsigned char **data;
+	const unsigned char **data; /* a copy in the arena */
+	unsigned char **owned; /* or a malloc'd one */
 	size_t *size;
 	int64_t *ticket_id;
 	struct arena *a;
@@ -195,11 +197,17 @@ static int read_blob(struct db_row *row, void *arg)
 	struct blob_read *r = arg;
 	size_t n;
 	const unsigned char *p = db_col_blob(row, 0, &n);
-	unsigned char *copy = arena_alloc(r->a, n + 1);
+	unsigned char *copy;
 
+	if (r->owned) {
+		free(*r->owned); /* a query run again after a lost connection */
+		copy = *r->owned = xmalloc(n + 1);
+	} else {
+		copy = arena_alloc(r->a, n + 1);
+		*r->data = copy;
+	}
 	memcpy(copy, p, n);
 	copy[n] = 0;
-	*r->data = copy;
 	if (r->size)
 		*r->size = n;
 	if (r->ticket_id)
@@ -209,11 +217,11 @@ static int read_blob(struct db_row *row, void *arg)
 }
 
 enum err_code store_attachment_get(struct store *st, int64_t id, struct attachment *out,
-				   const unsigned char **data, struct arena *a, struct error *err)
+				   unsigned char **data, struct arena *a, struct error *err)
 {
 	struct attachment_read r = { .one = out, .a = a };
 	struct db_arg args[] = { DB_I(id) };
-	struct blob_read b = { .data = data, .a = a };
+	struct blob_read b = { .owned = data };
 	enum err_code rc;
 
 	rc = store_read(st, "SELECT " ATTACHMENT_COLS " FROM attachments WHERE id = $1", args, 1,
@@ -224,23 +232,28 @@ enum err_code store_attachment_get(struct store *st, int64_t id, struct attachme
 		return error_set(err, E_NOT_FOUND, "no attachment %lld", (long long)id);
 	if (!data)
 		return E_OK;
+	*data = NULL;
 	struct db_arg bargs[] = { DB_S(out->sha256) };
 	rc = store_read(st, "SELECT data FROM blobs WHERE sha256 = $1", bargs, 1, read_blob, &b,
 			err);
 	if (rc == E_OK && !b.found)
 		rc = error_set(err, E_INTERNAL, "the file of attachment %lld is missing",
 			       (long long)id);
+	if (rc) {
+		free(*data);
+		*data = NULL;
+	}
 	return rc;
 }
 
 enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *ticket_id,
-				const unsigned char **data, size_t *size, struct arena *a,
-				struct error *err)
+				unsigned char **data, size_t *size, struct error *err)
 {
-	struct blob_read b = { .data = data, .size = size, .ticket_id = ticket_id, .a = a };
+	struct blob_read b = { .owned = data, .size = size, .ticket_id = ticket_id };
 	struct db_arg args[] = { DB_I(message_id) };
 	enum err_code rc;
 
+	*data = NULL;
 	rc = store_read(st,
 			"SELECT b.data, m.ticket_id FROM messages m JOIN blobs b"
 			" ON b.sha256 = m.raw_sha256 WHERE m.id = $1",
@@ -248,6 +261,10 @@ enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *t
 	if (rc == E_OK && !b.found)
 		rc = error_set(err, E_NOT_FOUND, "message %lld has no original email",
 			       (long long)message_id);
+	if (rc) {
+		free(*data);
+		*data = NULL;
+	}
 	return rc;
 }
 
