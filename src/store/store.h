@@ -488,6 +488,7 @@ struct mail_job {
 	const char **references;
 	int n_references;
 	const unsigned char **attachment_data; /* per msg.attachments */
+	int64_t attempt; /* 1, and one more for each resend: a bounce names the attempt */
 };
 
 enum err_code store_mail_job_load(struct store *st, int64_t message_id, struct mail_job *out,

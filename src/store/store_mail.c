@@ -847,28 +847,60 @@ struct ingest {
 	struct arena *a;
 };
 
+/* The attempt a bounce names (X-Deskd-Attempt), or 0 when it names none we could have sent. */
+static int64_t bounced_attempt(const char *v)
+{
+	int64_t n = 0;
+
+	if (!v || !*v || strlen(v) > 18)
+		return 0;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return 0;
+		n = n * 10 + (*v - '0');
+	}
+	return n;
+}
+
+/*
+ * A resend keeps the Message-ID, so a bounce names its attempt: one about an
+ * earlier attempt than the latest is only an event (the resend may well
+ * arrive); one about the latest, or naming none (mail sent before attempts
+ * were numbered, a report without the headers), marks the message bounced.
+ */
 static enum err_code record_bounce(struct db *db, const struct mail_message *m,
 				   const struct mail_ref *orig, const char *key,
 				   struct mail_result *out, struct error *err)
 {
+	int64_t attempt = bounced_attempt(m->bounced_attempt), latest = 0;
 	char summary[512];
 	enum err_code rc;
-	int qrc;
+	int qrc, earlier;
 
 	snprintf(summary, sizeof(summary), "%.*s", 500, m->visible_text);
+	struct db_arg id_arg[] = { DB_I(orig->message_id) };
+	qrc = db_query(db, "SELECT mail_attempt FROM messages WHERE id = $1", id_arg, 1, row_int,
+		       &latest);
+	earlier = attempt && attempt < latest;
 	struct db_arg args[] = { DB_I(orig->message_id), DB_T(summary) };
-	qrc = db_query(db,
-		       "UPDATE messages SET mail_status = 'bounced', mail_error = $2 WHERE id = $1",
-		       args, 2, NULL, NULL);
+	if (!qrc && !earlier)
+		qrc = db_query(db,
+			       "UPDATE messages SET mail_status = 'bounced', mail_error = $2"
+			       " WHERE id = $1",
+			       args, 2, NULL, NULL);
 	if (qrc)
 		return store_fail(db, qrc, err, "recording bounce");
 	if ((rc = record_mail_id(db, key, orig->ticket_id, 0, err)))
 		return rc;
 	out->bounce = 1;
 	out->ticket_id = orig->ticket_id;
-	return store_record_event(db, orig->ticket_id, 0, 0, "mail.bounced",
-				  json_pack("{sI ss* ss}", "message_id", (json_int_t)orig->message_id,
-					    "from", m->from.email, "text", summary),
+	json_t *changes = json_pack("{sI ss* ss}", "message_id", (json_int_t)orig->message_id,
+				    "from", m->from.email, "text", summary);
+	json_object_set_new(changes, "attempt", attempt ? json_integer(attempt) : json_null());
+	if (earlier)
+		json_object_set_new(changes, "latest_attempt", json_integer(latest));
+	return store_record_event(db, orig->ticket_id, 0, 0,
+				  earlier ? "mail.bounced_earlier" : "mail.bounced", changes,
 				  json_pack("{sI sI}", "ticket_id", (json_int_t)orig->ticket_id,
 					    "message_id", (json_int_t)orig->message_id),
 				  err);
@@ -1083,6 +1115,7 @@ struct message_one {
 	struct message *m;
 	struct arena *a;
 	int found;
+	int64_t attempt;
 };
 
 static int read_job_message(struct db_row *row, void *arg)
@@ -1097,6 +1130,7 @@ static int read_job_message(struct db_row *row, void *arg)
 	r->m->mail_id = col_str(row, 5, r->a);
 	r->m->mail_status = col_str(row, 6, r->a);
 	r->m->created_at = db_col_int(row, 7);
+	r->attempt = db_col_int(row, 8);
 	r->found = 1;
 	return 0;
 }
@@ -1107,7 +1141,7 @@ static int read_job_message(struct db_row *row, void *arg)
 static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job *j,
 			      struct arena *a, struct error *err)
 {
-	struct message_one mr = { &j->msg, a, 0 };
+	struct message_one mr = { &j->msg, a, 0, 0 };
 	struct db_arg args[] = { DB_I(message_id) };
 	struct ticket_mail tm = { .a = a };
 	struct { const char *s; struct arena *a; } text = { NULL, a };
@@ -1119,10 +1153,11 @@ static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job
 	memset(j, 0, sizeof(*j));
 	qrc = db_query(db,
 		       "SELECT id, ticket_id, author_type, body, html, mail_id, mail_status,"
-		       " created_at FROM messages WHERE id = $1",
+		       " created_at, mail_attempt FROM messages WHERE id = $1",
 		       args, 1, read_job_message, &mr);
 	if (qrc)
 		return store_fail(db, qrc, err, "reading message");
+	j->attempt = mr.attempt;
 	if (!mr.found || !j->msg.mail_id)
 		return error_set(err, E_NOT_FOUND, "message %lld has no email", (long long)message_id);
 	/* another worker sent it already (its lease ran out while it was sending) */
