@@ -7,6 +7,7 @@
  * delivery of the same email finds the first. See docs/ARCHITECTURE.md, "Email".
  */
 #include "core/render.h"
+#include "mail/bounce.h"
 #include "mail/parse.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
@@ -847,32 +848,15 @@ struct ingest {
 	struct arena *a;
 };
 
-/* The attempt a bounce names (X-Deskd-Attempt), or 0 when it names none we could have sent. */
-static int64_t bounced_attempt(const char *v)
-{
-	int64_t n = 0;
-
-	if (!v || !*v || strlen(v) > 18)
-		return 0;
-	for (; *v; v++) {
-		if (*v < '0' || *v > '9')
-			return 0;
-		n = n * 10 + (*v - '0');
-	}
-	return n;
-}
-
 /*
- * A resend keeps the Message-ID, so a bounce names its attempt: one about an
- * earlier attempt than the latest is only an event (the resend may well
- * arrive); one about the latest, or naming none (mail sent before attempts
- * were numbered, a report without the headers), marks the message bounced.
+ * A bounce of the latest attempt (or of none named) marks the message; one of
+ * an earlier attempt is only an event (mail/bounce.h).
  */
 static enum err_code record_bounce(struct db *db, const struct mail_message *m,
 				   const struct mail_ref *orig, const char *key,
 				   struct mail_result *out, struct error *err)
 {
-	int64_t attempt = bounced_attempt(m->bounced_attempt), latest = 0;
+	int64_t attempt = mail_bounce_attempt(m->bounced_attempt), latest = 0;
 	char summary[512];
 	enum err_code rc;
 	int qrc, earlier;
@@ -881,7 +865,7 @@ static enum err_code record_bounce(struct db *db, const struct mail_message *m,
 	struct db_arg id_arg[] = { DB_I(orig->message_id) };
 	qrc = db_query(db, "SELECT mail_attempt FROM messages WHERE id = $1", id_arg, 1, row_int,
 		       &latest);
-	earlier = attempt && attempt < latest;
+	earlier = mail_bounce_is_earlier(attempt, latest);
 	struct db_arg args[] = { DB_I(orig->message_id), DB_T(summary) };
 	if (!qrc && !earlier)
 		qrc = db_query(db,

@@ -5,8 +5,10 @@
  * returns the headers of the email that bounced, and mail_parse gives that
  * field as bounced_attempt, read from the same header block as
  * bounced_message_id: a text/rfc822-headers part, a returned message/rfc822,
- * or the report's own text when it has neither.
+ * or the report's own text when it has neither; mail/bounce.c says what the
+ * value means.
  */
+#include "mail/bounce.h"
 #include "mail/parse.h"
 #include "mail/smtp.h"
 
@@ -140,6 +142,26 @@ static void test_compose_round_trip(void)
 	arena_release(&a);
 }
 
-UNIT_MAIN(UNIT_TEST(test_headers_part), UNIT_TEST(test_whole_message),
+static void test_attempt_values(void)
+{
+	static const char *const none[] = { "", "0", "-1", "+1", " 1", "1 2", "1.0", "0x10", "abc",
+					    "\xef\xbc\x92", /* a fullwidth 2 */
+					    "1234567890123456789", "99999999999999999999999" };
+
+	CHECK(mail_bounce_attempt(NULL) == 0);
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		CHECK(mail_bounce_attempt(none[i]) == 0);
+	CHECK(mail_bounce_attempt("1") == 1);
+	CHECK(mail_bounce_attempt("007") == 7);
+	CHECK(mail_bounce_attempt("123456789012345678") == INT64_C(123456789012345678));
+	/* only a known attempt before the latest is stale */
+	CHECK(mail_bounce_is_earlier(1, 2));
+	CHECK(!mail_bounce_is_earlier(2, 2));
+	CHECK(!mail_bounce_is_earlier(3, 2)); /* no such attempt: about the email, as before */
+	CHECK(!mail_bounce_is_earlier(0, 5));
+	CHECK(!mail_bounce_is_earlier(1, 1));
+}
+
+UNIT_MAIN(UNIT_TEST(test_attempt_values), UNIT_TEST(test_headers_part), UNIT_TEST(test_whole_message),
 	  UNIT_TEST(test_quoted_in_text), UNIT_TEST(test_absent_or_hostile),
 	  UNIT_TEST(test_compose_round_trip))
