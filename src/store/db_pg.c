@@ -6,6 +6,12 @@
  * that must then be unescaped into a third copy. Binary is chosen only when every
  * column of the statement is of a type the row reader decodes (below); any
  * other statement stays in text, where every type reads as before.
+ *
+ * libpq grows its input and output buffers to the largest message a
+ * connection moved and never shrinks them: a pooled connection that once read
+ * or wrote a 25 MiB file would hold 32 MiB for good. A connection that moved
+ * more than BIG_MESSAGE bytes in one statement says it is not to be reused
+ * (p_alive), and the pool opens a fresh one.
  */
 #include "store/db_internal.h"
 #include "store/libpq.h"
@@ -25,6 +31,8 @@
 #define VARCHAROID 1043
 
 /* a prepared statement: its name and the result format it asks for */
+#define BIG_MESSAGE ((size_t)4 << 20)
+
 struct pg_stmt {
 	char name[24];
 	int binary;
@@ -35,6 +43,7 @@ struct db_pg {
 	PGconn *conn;
 	struct stmt_cache cache;
 	int next_stmt;
+	int grown; /* moved a message over BIG_MESSAGE: libpq's buffers are that big now */
 };
 
 static int fail(struct db_pg *p, PGresult *res)
@@ -139,6 +148,7 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 	const struct pg_stmt *stmt = prepare(p, sql, args, nargs);
 	struct db_row row = { .db = db };
 	PGresult *res;
+	size_t sent = 0;
 	int ret = 0;
 
 	if (!stmt)
@@ -149,6 +159,7 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 		if (args[i].type == DB_BLOB) {
 			values[i] = args[i].s;
 			lengths[i] = (int)args[i].n;
+			sent += args[i].n;
 		} else if (args[i].type == DB_INT) {
 			snprintf(nums[i], sizeof(nums[i]), "%" PRId64, args[i].i);
 			values[i] = nums[i];
@@ -158,6 +169,8 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 	}
 	res = libpq.execPrepared(p->conn, stmt->name, nargs, values, lengths, formats,
 				 stmt->binary);
+	if (sent > BIG_MESSAGE || libpq.resultMemorySize(res) > BIG_MESSAGE)
+		p->grown = 1;
 	switch (libpq.resultStatus(res)) {
 	case PGRES_TUPLES_OK:
 		row.impl = res;
@@ -254,9 +267,14 @@ static const unsigned char *p_col_blob(struct db_row *row, int col, size_t *len)
 	return row->scratch;
 }
 
+/* Outside a transaction, a connection with grown buffers is replaced like a broken one. */
 static int p_alive(struct db *db)
 {
-	return libpq.status(((struct db_pg *)db)->conn) == CONNECTION_OK;
+	struct db_pg *p = (struct db_pg *)db;
+
+	if (p->grown && libpq.transactionStatus(p->conn) == PQTRANS_IDLE)
+		return 0;
+	return libpq.status(p->conn) == CONNECTION_OK;
 }
 
 static int p_in_tx(struct db *db)

@@ -30,6 +30,7 @@
 	X(prepare)                                                                                 \
 	X(resultErrorField)                                                                        \
 	X(resultErrorMessage)                                                                      \
+	X(resultMemorySize)                                                                        \
 	X(resultStatus)                                                                            \
 	X(setNoticeProcessor)                                                                      \
 	X(status)                                                                                  \
