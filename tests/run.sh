@@ -76,6 +76,8 @@ pgdir=$(sh tests/pg.sh start "$(mktemp -d /tmp/deskd-test-pg.XXXXXX)") || {
 	failed=$((failed + 1))
 }
 export DESKD_TEST_PGHOST=$pgdir
+# the db layer's own test again, now with a PostgreSQL to read from
+step test_db-postgres build/test_db
 
 DESKD_BIN=build/deskd DESKD_TEST_BACKEND=sqlite step e2e-sqlite python3 tests/e2e/run.py
 DESKD_BIN=build/deskd DESKD_TEST_BACKEND=postgres step e2e-postgres python3 tests/e2e/run.py

@@ -3,7 +3,7 @@
 import { api, get } from './api.js';
 import { useEffect, useRef, useState } from './lib.js';
 
-const TYPES = ['ticket.created', 'ticket.updated', 'message.created', 'mail.sent', 'mail.failed', 'mail.bounced', 'mail.resent', 'presence'];
+const TYPES = ['ticket.created', 'ticket.updated', 'message.created', 'mail.sent', 'mail.failed', 'mail.bounced', 'mail.bounced_earlier', 'mail.resent', 'presence'];
 const listeners = new Set();
 const statusListeners = new Set();
 let source = null;

@@ -106,34 +106,35 @@ static void send_as_file(struct req *r, const char *name)
 	http_header(r, "Cache-Control", "private, max-age=3600");
 }
 
+/* Downloads hand the one copy the store made to the reply, which frees it once sent. */
 API_HANDLER(api_attachments_get)
 {
-	const unsigned char *data;
+	unsigned char *data;
 	struct attachment t;
 	enum err_code rc;
 
 	if ((rc = store_attachment_get(r->app->store, r->ids[0], &t, &data, &r->arena, &r->err)))
 		return rc;
 	/* an upload not yet sent is its uploader's alone */
-	if (!t.message_id && t.uploaded_by != r->user.id)
+	if (!t.message_id && t.uploaded_by != r->user.id) {
+		free(data);
 		return error_set(&r->err, E_NOT_FOUND, "no attachment %lld", (long long)t.id);
+	}
 	send_as_file(r, t.filename);
-	return http_reply_text(r, 200, served_type(t.content_type), (const char *)data,
-			       (size_t)t.size);
+	return http_reply_owned(r, 200, served_type(t.content_type), data, (size_t)t.size);
 }
 
 API_HANDLER(api_message_raw)
 {
-	const unsigned char *data;
+	unsigned char *data;
 	int64_t ticket_id;
 	size_t size;
 	enum err_code rc;
 
-	if ((rc = store_message_raw(r->app->store, r->ids[0], &ticket_id, &data, &size, &r->arena,
-				    &r->err)))
+	if ((rc = store_message_raw(r->app->store, r->ids[0], &ticket_id, &data, &size, &r->err)))
 		return rc;
 	send_as_file(r, arena_printf(&r->arena, "message-%lld.eml", (long long)r->ids[0]));
-	return http_reply_text(r, 200, "message/rfc822", (const char *)data, size);
+	return http_reply_owned(r, 200, "message/rfc822", data, size);
 }
 
 API_HANDLER(api_message_resend)

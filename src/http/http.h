@@ -93,6 +93,9 @@ enum err_code http_reply_json(struct req *r, int status, json_t *o);
 enum err_code http_reply_text(struct req *r, int status, const char *content_type,
 			      const char *text, size_t len);
 enum err_code http_reply_empty(struct req *r, int status);
+/** Answers with malloc'd bytes, taken: freed once sent (a 25 MiB file is not copied). */
+enum err_code http_reply_owned(struct req *r, int status, const char *content_type, void *data,
+			       size_t len);
 /** Answers with bytes that live as long as the process (not copied). */
 enum err_code http_reply_static(struct req *r, int status, const char *content_type,
 				const void *data, size_t len);

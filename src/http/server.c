@@ -110,6 +110,19 @@ enum err_code http_reply_text(struct req *r, int status, const char *content_typ
 	return E_OK;
 }
 
+enum err_code http_reply_owned(struct req *r, int status, const char *content_type, void *data,
+			       size_t len)
+{
+	if (!r->reply_static)
+		free(r->reply);
+	r->reply_static = 0;
+	r->reply = data;
+	r->reply_len = len;
+	r->status = status;
+	r->content_type = content_type;
+	return E_OK;
+}
+
 enum err_code http_reply_json(struct req *r, int status, json_t *o)
 {
 	char *text = json_dumps(o, JSON_COMPACT);

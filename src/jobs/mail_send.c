@@ -116,6 +116,7 @@ void jobs_run_email(struct store *st, const struct job *job, struct arena *a)
 		.n_attachments = mj.msg.n_attachments,
 		.date_us = mj.msg.created_at,
 		.auto_reply = !strcmp(mj.msg.author_type, "system"),
+		.attempt = mj.attempt,
 	};
 	data = mail_compose(&out, &len, a);
 	rcpts = arena_alloc(a, (size_t)(mj.n_cc + 2) * sizeof(*rcpts));

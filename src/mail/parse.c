@@ -50,6 +50,7 @@ struct parse {
 	int bounce;		/* seen a multipart/report delivery-status */
 	int receipt;		/* seen a multipart/report disposition-notification */
 	const char *bounced_id; /* the first Message-ID of an attached message or header block */
+	const char *bounced_attempt; /* the X-Deskd-Attempt of that same message or block */
 	int too_large;		/* a decoded string hit cap */
 };
 
@@ -1737,6 +1738,27 @@ static const char *message_id_in_lines(struct parse *p, const char *s, size_t n)
 	return NULL;
 }
 
+/* The X-Deskd-Attempt field among returned header lines (deskd's own, see mail/smtp.c). */
+static const char *attempt_in_lines(struct parse *p, const char *s, size_t n)
+{
+	size_t i = 0, next, len;
+
+	while (i < n) {
+		len = line_at(s, n, i, &next);
+		while (len && (is_wsp((unsigned char)s[i]) || s[i] == '>'))
+			i++, len--;
+		if (starts_with(s + i, len, "x-deskd-attempt:")) {
+			const char *v = s + i + 16;
+
+			len -= 16;
+			trim(&v, &len);
+			return arena_strndup(p->a, v, len < 32 ? len : 32);
+		}
+		i = next;
+	}
+	return NULL;
+}
+
 static struct mail_attachment *new_attachment(struct parse *p)
 {
 	if (p->n_att == p->cap_att) {
@@ -1847,8 +1869,10 @@ static void walk_part(struct parse *p, GMimePart *part, struct body *b)
 	add_attachment(p, obj, filename, bytes_of(ba), ba->len);
 	if (!p->bounced_id && ct &&
 	    (g_mime_content_type_is_type(ct, "text", "rfc822-headers") ||
-	     g_mime_content_type_is_type(ct, "message", "rfc822-headers")))
+	     g_mime_content_type_is_type(ct, "message", "rfc822-headers"))) {
 		p->bounced_id = message_id_in_lines(p, bytes_of(ba), ba->len);
+		p->bounced_attempt = attempt_in_lines(p, bytes_of(ba), ba->len);
+	}
 	g_byte_array_free(ba, TRUE);
 }
 
@@ -1869,8 +1893,12 @@ static void walk_message(struct parse *p, GMimeMessagePart *mp)
 	add_attachment(p, GMIME_OBJECT(mp), part_filename(p, GMIME_OBJECT(mp)), bytes_of(ba),
 		       ba->len);
 	g_byte_array_free(ba, TRUE);
-	if (!p->bounced_id)
+	if (!p->bounced_id) {
+		const char *attempt = g_mime_object_get_header(GMIME_OBJECT(m), "X-Deskd-Attempt");
+
 		p->bounced_id = message_id(p, g_mime_message_get_message_id(m));
+		p->bounced_attempt = attempt ? arena_printf(p->a, "%.32s", attempt) : NULL;
+	}
 }
 
 /* Copies one alternative's text in, at most one plain and one HTML. */
@@ -2314,10 +2342,13 @@ static void read_message(struct parse *p, GMimeMessage *msg, struct mail_message
 	out->attachments = p->att;
 	out->n_attachments = p->n_att;
 	out->bounce = p->bounce || is_daemon(out->from.email);
-	if (out->bounce)
+	if (out->bounce) {
 		out->bounced_message_id =
 			p->bounced_id ? p->bounced_id
 				      : message_id_in_lines(p, out->text, strlen(out->text));
+		out->bounced_attempt = p->bounced_id ? p->bounced_attempt
+						     : attempt_in_lines(p, out->text, strlen(out->text));
+	}
 	p->bounce = out->bounce;
 	out->auto_submitted = auto_submitted(p, hl);
 }

@@ -89,6 +89,9 @@ struct mail_message {
 	int bounce;
 	/* For a bounce, the Message-ID (without <>) of the message that bounced, if reported. */
 	const char *bounced_message_id;
+	/* For a bounce, the X-Deskd-Attempt field of the same returned headers (deskd's send
+	 * attempt), trimmed, at most 32 bytes; NULL when absent. */
+	const char *bounced_attempt;
 };
 
 /**

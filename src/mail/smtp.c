@@ -173,6 +173,9 @@ static void set_headers(GMimeMessage *msg, const struct mail_out *m, struct aren
 					 id_list(m->references, m->n_references, a), NULL);
 	if (m->auto_reply)
 		g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied", NULL);
+	if (m->attempt > 0)
+		g_mime_object_set_header(obj, "X-Deskd-Attempt",
+					 arena_printf(a, "%lld", (long long)m->attempt), NULL);
 }
 
 /* s with every line ending made CRLF, into the arena. */

@@ -46,6 +46,7 @@ struct mail_out {
 	int n_attachments;
 	int64_t date_us; /* microseconds since the epoch */
 	int auto_reply;	 /* 1: "Auto-Submitted: auto-replied" (acknowledgements) */
+	int64_t attempt; /* > 0: "X-Deskd-Attempt: N", which a bounce returns with the headers */
 };
 
 /**
@@ -53,7 +54,9 @@ struct mail_out {
  * the HTML (UTF-8, quoted-printable or base64 as GMime finds best), inside a
  * multipart/mixed when there are attachments (base64, non-ASCII file names
  * as RFC 2231 parameters); non-ASCII names and subject as RFC 2047 encoded
- * words; Date, Message-ID, In-Reply-To, References and MIME-Version. Line
+ * words; Date, Message-ID, In-Reply-To, References, MIME-Version and
+ * X-Deskd-Attempt (the send attempt, so a late bounce of an earlier one is
+ * told apart from a bounce of this one: the Message-ID stays the same). Line
  * breaks in the subject and names become spaces, so no header can be
  * injected. Lines end in CRLF.
  *

@@ -61,7 +61,11 @@ const char *db_error(struct db *db);
 /** 1 while a transaction is open on the connection. */
 int db_in_tx(struct db *db);
 
-/** 0 when the connection is broken for good (the server went away) and must be replaced. */
+/**
+ * 0 when the connection must be replaced: it is broken for good (the server
+ * went away), or, between transactions, it moved a value of several MiB and
+ * holds buffers that large (libpq never shrinks them).
+ */
 int db_alive(struct db *db);
 
 #define DB_ERR (-1)

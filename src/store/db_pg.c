@@ -1,5 +1,17 @@
 /*
- * db_pg.c - the PostgreSQL driver of db.h (libpq, text format, named prepared statements).
+ * db_pg.c - the PostgreSQL driver of db.h (libpq, named prepared statements).
+ *
+ * Results come in text format, except for statements that return bytea: those
+ * come in binary, so a 25 MiB file arrives as 25 MiB rather than 50 MiB of hex
+ * that must then be unescaped into a third copy. Binary is chosen only when every
+ * column of the statement is of a type the row reader decodes (below); any
+ * other statement stays in text, where every type reads as before.
+ *
+ * libpq grows its input and output buffers to the largest message a
+ * connection moved and never shrinks them: a pooled connection that once read
+ * or wrote a 25 MiB file would hold 32 MiB for good. A connection that moved
+ * more than BIG_MESSAGE bytes in one statement says it is not to be reused
+ * (p_alive), and the pool opens a fresh one.
  */
 #include "store/db_internal.h"
 #include "store/libpq.h"
@@ -10,15 +22,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INT8OID 20
-#define TEXTOID 25
+#define BOOLOID 16
 #define BYTEAOID 17
+#define INT8OID 20
+#define INT2OID 21
+#define INT4OID 23
+#define TEXTOID 25
+#define VARCHAROID 1043
+
+/* a prepared statement: its name and the result format it asks for */
+#define BIG_MESSAGE ((size_t)4 << 20)
+
+struct pg_stmt {
+	char name[24];
+	int binary;
+};
 
 struct db_pg {
 	struct db base;
 	PGconn *conn;
 	struct stmt_cache cache;
 	int next_stmt;
+	int grown; /* moved a message over BIG_MESSAGE: libpq's buffers are that big now */
 };
 
 static int fail(struct db_pg *p, PGresult *res)
@@ -31,7 +56,7 @@ static int fail(struct db_pg *p, PGresult *res)
 	return state && !strncmp(state, "23", 2) ? DB_CONSTRAINT : DB_ERR;
 }
 
-static int free_name(void *stmt, void *arg)
+static int free_stmt(void *stmt, void *arg)
 {
 	(void)arg;
 	free(stmt);
@@ -42,26 +67,51 @@ static void p_close(struct db *db)
 {
 	struct db_pg *p = (struct db_pg *)db;
 
-	stmt_cache_drop(&p->cache, free_name, NULL);
+	stmt_cache_drop(&p->cache, free_stmt, NULL);
 	libpq.finish(p->conn);
 	free(p);
 }
 
-static const char *prepare(struct db_pg *p, const char *sql, const struct db_arg *args, int nargs)
+/* Binary only pays for bytea columns, and only types the row reader decodes may come so. */
+static int wants_binary(const PGresult *desc)
 {
-	char *name = stmt_cache_get(&p->cache, sql);
+	int bytea = 0;
+
+	for (int c = 0; c < libpq.nfields(desc); c++) {
+		switch (libpq.ftype(desc, c)) {
+		case BYTEAOID:
+			bytea = 1;
+			break;
+		case BOOLOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case TEXTOID:
+		case VARCHAROID:
+			break;
+		default:
+			return 0;
+		}
+	}
+	return bytea;
+}
+
+static const struct pg_stmt *prepare(struct db_pg *p, const char *sql, const struct db_arg *args,
+				     int nargs)
+{
+	struct pg_stmt *stmt = stmt_cache_get(&p->cache, sql);
 	unsigned int types[64];
 	PGresult *res;
 
-	if (name)
-		return name;
+	if (stmt)
+		return stmt;
 	if (nargs > 64)
 		BUG("too many parameters");
 	/* the inbox list has many shapes: keep the cache bounded (results are already read) */
 	if (p->cache.count >= STMT_CACHE_MAX) {
 		res = libpq.exec(p->conn, "DEALLOCATE ALL");
 		if (libpq.resultStatus(res) == PGRES_COMMAND_OK)
-			stmt_cache_drop(&p->cache, free_name, NULL);
+			stmt_cache_drop(&p->cache, free_stmt, NULL);
 		libpq.clear(res);
 	}
 	for (int i = 0; i < nargs; i++)
@@ -69,18 +119,23 @@ static const char *prepare(struct db_pg *p, const char *sql, const struct db_arg
 			   : args[i].type == DB_TEXT ? TEXTOID
 			   : args[i].type == DB_BLOB ? BYTEAOID
 						     : 0;
-	if (asprintf(&name, "s%d", p->next_stmt++) < 0)
-		die("out of memory");
-	res = libpq.prepare(p->conn, name, sql, nargs, types);
+	stmt = xcalloc(1, sizeof(*stmt));
+	snprintf(stmt->name, sizeof(stmt->name), "s%d", p->next_stmt++);
+	res = libpq.prepare(p->conn, stmt->name, sql, nargs, types);
+	if (libpq.resultStatus(res) == PGRES_COMMAND_OK) {
+		libpq.clear(res);
+		res = libpq.describePrepared(p->conn, stmt->name);
+	}
 	if (libpq.resultStatus(res) != PGRES_COMMAND_OK) {
 		fail(p, res);
 		libpq.clear(res);
-		free(name);
+		free(stmt);
 		return NULL;
 	}
+	stmt->binary = wants_binary(res);
 	libpq.clear(res);
-	stmt_cache_put(&p->cache, sql, name);
-	return name;
+	stmt_cache_put(&p->cache, sql, stmt);
+	return stmt;
 }
 
 static int p_query(struct db *db, const char *sql, const struct db_arg *args, int nargs,
@@ -90,12 +145,13 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 	char nums[64][24];
 	const char *values[64];
 	int lengths[64], formats[64];
-	const char *name = prepare(p, sql, args, nargs);
+	const struct pg_stmt *stmt = prepare(p, sql, args, nargs);
 	struct db_row row = { .db = db };
 	PGresult *res;
+	size_t sent = 0;
 	int ret = 0;
 
-	if (!name)
+	if (!stmt)
 		return fail(p, NULL) == DB_CONSTRAINT ? DB_CONSTRAINT : DB_ERR;
 	for (int i = 0; i < nargs; i++) {
 		lengths[i] = 0;
@@ -103,6 +159,7 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 		if (args[i].type == DB_BLOB) {
 			values[i] = args[i].s;
 			lengths[i] = (int)args[i].n;
+			sent += args[i].n;
 		} else if (args[i].type == DB_INT) {
 			snprintf(nums[i], sizeof(nums[i]), "%" PRId64, args[i].i);
 			values[i] = nums[i];
@@ -110,7 +167,10 @@ static int p_query(struct db *db, const char *sql, const struct db_arg *args, in
 			values[i] = args[i].type == DB_TEXT ? args[i].s : NULL;
 		}
 	}
-	res = libpq.execPrepared(p->conn, name, nargs, values, lengths, formats, 0);
+	res = libpq.execPrepared(p->conn, stmt->name, nargs, values, lengths, formats,
+				 stmt->binary);
+	if (sent > BIG_MESSAGE || libpq.resultMemorySize(res) > BIG_MESSAGE)
+		p->grown = 1;
 	switch (libpq.resultStatus(res)) {
 	case PGRES_TUPLES_OK:
 		row.impl = res;
@@ -161,11 +221,32 @@ static int p_col_null(struct db_row *row, int col)
 	return libpq.getisnull(row->impl, row->index, col);
 }
 
-static int64_t p_col_int(struct db_row *row, int col)
+/* A binary integer is big-endian, of its type's width. */
+static int64_t binary_int(const unsigned char *v, int len)
 {
-	return strtoll(libpq.getvalue(row->impl, row->index, col), NULL, 10);
+	uint64_t u = 0;
+
+	for (int i = 0; i < len; i++)
+		u = u << 8 | v[i];
+	if (len > 0 && len < 8 && (v[0] & 0x80)) /* sign-extend int2 and int4 */
+		u |= ~(uint64_t)0 << (8 * len);
+	return (int64_t)u;
 }
 
+static int64_t p_col_int(struct db_row *row, int col)
+{
+	const char *v = libpq.getvalue(row->impl, row->index, col);
+
+	if (libpq.fformat(row->impl, col) != 1)
+		return strtoll(v, NULL, 10);
+	if (libpq.ftype(row->impl, col) == TEXTOID || libpq.ftype(row->impl, col) == VARCHAROID)
+		return strtoll(v, NULL, 10); /* text is its own bytes in either format */
+	if (libpq.getisnull(row->impl, row->index, col))
+		return 0;
+	return binary_int((const unsigned char *)v, libpq.getlength(row->impl, row->index, col));
+}
+
+/* Text reads the same in both formats: libpq ends a binary value with a NUL too. */
 static const char *p_col_text(struct db_row *row, int col)
 {
 	return libpq.getvalue(row->impl, row->index, col);
@@ -173,17 +254,27 @@ static const char *p_col_text(struct db_row *row, int col)
 
 static const unsigned char *p_col_blob(struct db_row *row, int col, size_t *len)
 {
+	const char *v = libpq.getvalue(row->impl, row->index, col);
+
+	if (libpq.fformat(row->impl, col) == 1) {
+		*len = (size_t)libpq.getlength(row->impl, row->index, col);
+		return (const unsigned char *)v;
+	}
 	libpq.freemem(row->scratch);
-	row->scratch = libpq.unescapeBytea(
-		(const unsigned char *)libpq.getvalue(row->impl, row->index, col), len);
+	row->scratch = libpq.unescapeBytea((const unsigned char *)v, len);
 	if (!row->scratch)
 		die("out of memory");
 	return row->scratch;
 }
 
+/* Outside a transaction, a connection with grown buffers is replaced like a broken one. */
 static int p_alive(struct db *db)
 {
-	return libpq.status(((struct db_pg *)db)->conn) == CONNECTION_OK;
+	struct db_pg *p = (struct db_pg *)db;
+
+	if (p->grown && libpq.transactionStatus(p->conn) == PQTRANS_IDLE)
+		return 0;
+	return libpq.status(p->conn) == CONNECTION_OK;
 }
 
 static int p_in_tx(struct db *db)

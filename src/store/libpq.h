@@ -14,18 +14,23 @@
 #define LIBPQ_FUNCTIONS(X)                                                                         \
 	X(clear)                                                                                   \
 	X(connectdb)                                                                               \
+	X(describePrepared)                                                                        \
 	X(errorMessage)                                                                            \
 	X(exec)                                                                                    \
 	X(execPrepared)                                                                            \
+	X(fformat)                                                                                 \
 	X(finish)                                                                                  \
 	X(freemem)                                                                                 \
+	X(ftype)                                                                                   \
 	X(getisnull)                                                                               \
+	X(getlength)                                                                               \
 	X(getvalue)                                                                                \
 	X(nfields)                                                                                 \
 	X(ntuples)                                                                                 \
 	X(prepare)                                                                                 \
 	X(resultErrorField)                                                                        \
 	X(resultErrorMessage)                                                                      \
+	X(resultMemorySize)                                                                        \
 	X(resultStatus)                                                                            \
 	X(setNoticeProcessor)                                                                      \
 	X(status)                                                                                  \

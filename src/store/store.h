@@ -248,9 +248,12 @@ enum err_code store_attachment_create(struct store *st, int64_t user_id, const c
 				      struct attachment *out, struct arena *a, struct error *err);
 /** Deletes uploads created before `before` that no message took, and their unshared bytes. */
 enum err_code store_uploads_expire(struct store *st, int64_t before, struct error *err);
-/** One attachment and, when data is not NULL, its bytes (in the arena). */
+/**
+ * One attachment and, when data is not NULL, its bytes in *data: malloc'd, the
+ * caller's to free (a download hands them to the reply instead of copying 25 MiB).
+ */
 enum err_code store_attachment_get(struct store *st, int64_t id, struct attachment *out,
-				   const unsigned char **data, struct arena *a, struct error *err);
+				   unsigned char **data, struct arena *a, struct error *err);
 /**
  * Sends a reply's failed or bounced email again, with the same Message-ID:
  * E_NOT_FOUND for no such message, E_CONFLICT when its email is not failed or
@@ -258,10 +261,12 @@ enum err_code store_attachment_get(struct store *st, int64_t id, struct attachme
  */
 enum err_code store_message_resend(struct store *st, int64_t message_id, int64_t actor_id,
 				   struct message *out, struct arena *a, struct error *err);
-/** The raw email of a message, in the arena; E_NOT_FOUND when none is kept. */
+/**
+ * The raw email of a message in *data, malloc'd and the caller's to free;
+ * E_NOT_FOUND when none is kept.
+ */
 enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *ticket_id,
-				const unsigned char **data, size_t *size, struct arena *a,
-				struct error *err);
+				unsigned char **data, size_t *size, struct error *err);
 
 
 enum err_code store_mailbox_list(struct store *st, mailbox_list *out, struct arena *a,
@@ -325,6 +330,7 @@ struct mail_job {
 	const char **references;
 	int n_references;
 	const unsigned char **attachment_data; /* per msg.attachments */
+	int64_t attempt; /* 1, and one more for each resend: a bounce names the attempt */
 };
 
 enum err_code store_mail_job_load(struct store *st, int64_t message_id, struct mail_job *out,

@@ -14,15 +14,17 @@
 /*
  * SQLite: documents wait in search_pending and reach FTS5 in bulk (see
  * store_search_flush); an FTS5 insert per commit costs more than the rest of
- * a ticket. PostgreSQL updates the row's tsvector at once.
+ * a ticket. PostgreSQL updates the row's tsvector and its token text (which
+ * search ranks) at once.
  */
 static const char *const index_sql[2][3] = {
 	{ "INSERT INTO search_pending (kind, doc_id, tokens) VALUES (0, $1, $2)",
 	  "INSERT INTO search_pending (kind, doc_id, tokens) VALUES (1, $1, $2)",
 	  "INSERT INTO search_pending (kind, doc_id, tokens) VALUES (2, $1, $2)" },
-	{ "UPDATE tickets SET search = to_tsvector('simple', $2) WHERE id = $1",
-	  "UPDATE messages SET search = to_tsvector('simple', $2) WHERE id = $1",
-	  "UPDATE customers SET search = to_tsvector('simple', $2) WHERE id = $1" },
+	{ "UPDATE tickets SET search = to_tsvector('simple', $2), search_tokens = $2 WHERE id = $1",
+	  "UPDATE messages SET search = to_tsvector('simple', $2), search_tokens = $2 WHERE id = $1",
+	  "UPDATE customers SET search = to_tsvector('simple', $2), search_tokens = $2"
+	  " WHERE id = $1" },
 };
 
 enum err_code store_index(struct db *db, const char *kind, int64_t id, const char *text,

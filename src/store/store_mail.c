@@ -8,9 +8,11 @@
  */
 #include "core/render.h"
 #include "core/ticket.h"
+#include "mail/bounce.h"
 #include "mail/parse.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 #include <sodium.h>
@@ -184,7 +186,8 @@ enum err_code store_attachment_create(struct store *st, int64_t user_id, const c
 }
 
 struct blob_read {
-	const unsigned char **data;
+	const unsigned char **data; /* a copy in the arena */
+	unsigned char **owned; /* or a malloc'd one */
 	size_t *size;
 	int64_t *ticket_id;
 	struct arena *a;
@@ -196,11 +199,17 @@ static int read_blob(struct db_row *row, void *arg)
 	struct blob_read *r = arg;
 	size_t n;
 	const unsigned char *p = db_col_blob(row, 0, &n);
-	unsigned char *copy = arena_alloc(r->a, n + 1);
+	unsigned char *copy;
 
+	if (r->owned) {
+		free(*r->owned); /* a query run again after a lost connection */
+		copy = *r->owned = xmalloc(n + 1);
+	} else {
+		copy = arena_alloc(r->a, n + 1);
+		*r->data = copy;
+	}
 	memcpy(copy, p, n);
 	copy[n] = 0;
-	*r->data = copy;
 	if (r->size)
 		*r->size = n;
 	if (r->ticket_id)
@@ -210,11 +219,11 @@ static int read_blob(struct db_row *row, void *arg)
 }
 
 enum err_code store_attachment_get(struct store *st, int64_t id, struct attachment *out,
-				   const unsigned char **data, struct arena *a, struct error *err)
+				   unsigned char **data, struct arena *a, struct error *err)
 {
 	struct attachment_read r = { .one = out, .a = a };
 	struct db_arg args[] = { DB_I(id) };
-	struct blob_read b = { .data = data, .a = a };
+	struct blob_read b = { .owned = data };
 	enum err_code rc;
 
 	rc = store_read(st, "SELECT " ATTACHMENT_COLS " FROM attachments WHERE id = $1", args, 1,
@@ -225,23 +234,28 @@ enum err_code store_attachment_get(struct store *st, int64_t id, struct attachme
 		return error_set(err, E_NOT_FOUND, "no attachment %lld", (long long)id);
 	if (!data)
 		return E_OK;
+	*data = NULL;
 	struct db_arg bargs[] = { DB_S(out->sha256) };
 	rc = store_read(st, "SELECT data FROM blobs WHERE sha256 = $1", bargs, 1, read_blob, &b,
 			err);
 	if (rc == E_OK && !b.found)
 		rc = error_set(err, E_INTERNAL, "the file of attachment %lld is missing",
 			       (long long)id);
+	if (rc) {
+		free(*data);
+		*data = NULL;
+	}
 	return rc;
 }
 
 enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *ticket_id,
-				const unsigned char **data, size_t *size, struct arena *a,
-				struct error *err)
+				unsigned char **data, size_t *size, struct error *err)
 {
-	struct blob_read b = { .data = data, .size = size, .ticket_id = ticket_id, .a = a };
+	struct blob_read b = { .owned = data, .size = size, .ticket_id = ticket_id };
 	struct db_arg args[] = { DB_I(message_id) };
 	enum err_code rc;
 
+	*data = NULL;
 	rc = store_read(st,
 			"SELECT b.data, m.ticket_id FROM messages m JOIN blobs b"
 			" ON b.sha256 = m.raw_sha256 WHERE m.id = $1",
@@ -249,6 +263,10 @@ enum err_code store_message_raw(struct store *st, int64_t message_id, int64_t *t
 	if (rc == E_OK && !b.found)
 		rc = error_set(err, E_NOT_FOUND, "message %lld has no original email",
 			       (long long)message_id);
+	if (rc) {
+		free(*data);
+		*data = NULL;
+	}
 	return rc;
 }
 
@@ -831,28 +849,43 @@ struct ingest {
 	struct arena *a;
 };
 
+/*
+ * A bounce of the latest attempt (or of none named) marks the message; one of
+ * an earlier attempt is only an event (mail/bounce.h).
+ */
 static enum err_code record_bounce(struct db *db, const struct mail_message *m,
 				   const struct mail_ref *orig, const char *key,
 				   struct mail_result *out, struct error *err)
 {
+	int64_t attempt = mail_bounce_attempt(m->bounced_attempt), latest = 0;
 	char summary[512];
 	enum err_code rc;
-	int qrc;
+	int qrc, earlier;
 
 	snprintf(summary, sizeof(summary), "%.*s", 500, m->visible_text);
+	struct db_arg id_arg[] = { DB_I(orig->message_id) };
+	qrc = db_query(db, "SELECT mail_attempt FROM messages WHERE id = $1", id_arg, 1, row_int,
+		       &latest);
+	earlier = mail_bounce_is_earlier(attempt, latest);
 	struct db_arg args[] = { DB_I(orig->message_id), DB_T(summary) };
-	qrc = db_query(db,
-		       "UPDATE messages SET mail_status = 'bounced', mail_error = $2 WHERE id = $1",
-		       args, 2, NULL, NULL);
+	if (!qrc && !earlier)
+		qrc = db_query(db,
+			       "UPDATE messages SET mail_status = 'bounced', mail_error = $2"
+			       " WHERE id = $1",
+			       args, 2, NULL, NULL);
 	if (qrc)
 		return store_fail(db, qrc, err, "recording bounce");
 	if ((rc = record_mail_id(db, key, orig->ticket_id, 0, err)))
 		return rc;
 	out->bounce = 1;
 	out->ticket_id = orig->ticket_id;
-	return store_record_event(db, orig->ticket_id, 0, 0, "mail.bounced",
-				  json_pack("{sI ss* ss}", "message_id", (json_int_t)orig->message_id,
-					    "from", m->from.email, "text", summary),
+	json_t *changes = json_pack("{sI ss* ss}", "message_id", (json_int_t)orig->message_id,
+				    "from", m->from.email, "text", summary);
+	json_object_set_new(changes, "attempt", attempt ? json_integer(attempt) : json_null());
+	if (earlier)
+		json_object_set_new(changes, "latest_attempt", json_integer(latest));
+	return store_record_event(db, orig->ticket_id, 0, 0,
+				  earlier ? "mail.bounced_earlier" : "mail.bounced", changes,
 				  json_pack("{sI sI}", "ticket_id", (json_int_t)orig->ticket_id,
 					    "message_id", (json_int_t)orig->message_id),
 				  err);
@@ -1065,6 +1098,7 @@ struct message_one {
 	struct message *m;
 	struct arena *a;
 	int found;
+	int64_t attempt;
 };
 
 static int read_job_message(struct db_row *row, void *arg)
@@ -1079,6 +1113,7 @@ static int read_job_message(struct db_row *row, void *arg)
 	r->m->mail_id = col_str(row, 5, r->a);
 	r->m->mail_status = col_str(row, 6, r->a);
 	r->m->created_at = db_col_int(row, 7);
+	r->attempt = db_col_int(row, 8);
 	r->found = 1;
 	return 0;
 }
@@ -1089,7 +1124,7 @@ static int read_job_message(struct db_row *row, void *arg)
 static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job *j,
 			      struct arena *a, struct error *err)
 {
-	struct message_one mr = { &j->msg, a, 0 };
+	struct message_one mr = { &j->msg, a, 0, 0 };
 	struct db_arg args[] = { DB_I(message_id) };
 	struct ticket_mail tm = { .a = a };
 	struct { const char *s; struct arena *a; } text = { NULL, a };
@@ -1101,10 +1136,11 @@ static enum err_code job_load(struct db *db, int64_t message_id, struct mail_job
 	memset(j, 0, sizeof(*j));
 	qrc = db_query(db,
 		       "SELECT id, ticket_id, author_type, body, html, mail_id, mail_status,"
-		       " created_at FROM messages WHERE id = $1",
+		       " created_at, mail_attempt FROM messages WHERE id = $1",
 		       args, 1, read_job_message, &mr);
 	if (qrc)
 		return store_fail(db, qrc, err, "reading message");
+	j->attempt = mr.attempt;
 	if (!mr.found || !j->msg.mail_id)
 		return error_set(err, E_NOT_FOUND, "message %lld has no email", (long long)message_id);
 	/* another worker sent it already (its lease ran out while it was sending) */

@@ -2,7 +2,8 @@
  * store_search.c - full-text search over tickets, messages and customers.
  *
  * The tokens come from core/text.c; here they only become an engine query.
- * Each kind ranks just its newest SEARCH_WINDOW matches (see docs/ARCHITECTURE.md).
+ * Each kind ranks just its newest SEARCH_WINDOW matches, in C on both backends
+ * (see docs/ARCHITECTURE.md).
  */
 #include "core/text.h"
 #include "store/store_internal.h"
@@ -14,44 +15,41 @@
 
 #define SEARCH_WINDOW 500
 
-enum { SQLITE_SQL, PG_SQL };
-
 /*
- * SQLite: the newest SEARCH_WINDOW matches (with their tokens) are ranked in C
- * (text_rank), then the best are read in full. PostgreSQL ranks with ts_rank.
+ * Both backends: the newest SEARCH_WINDOW matches of a kind, with their tokens
+ * (FTS5's content; PostgreSQL's search_tokens, found through the GIN index),
+ * are ranked in C (text_rank), then the best are read in full. One ranking, so
+ * the order does not depend on the backend.
  */
 static const struct {
 	const char *type;
-	const char *candidates, *details, *pg;
+	const char *candidates[2], *details[2];
 } kinds[] = {
 	{ "ticket",
-	  "SELECT rowid, tokens FROM search_tickets WHERE search_tickets MATCH $1"
-	  " ORDER BY rowid DESC LIMIT $2",
-	  "SELECT t.id, t.id, t.subject, t.subject FROM tickets t WHERE t.id = $1",
-	  "SELECT t.id, t.id, t.subject, t.subject, -ts_rank(t.search, q) AS score"
-	  " FROM (SELECT id FROM tickets, plainto_tsquery('simple', $1) q WHERE search @@ q"
-	  " ORDER BY id DESC LIMIT $3) s JOIN tickets t ON t.id = s.id,"
-	  " plainto_tsquery('simple', $1) q ORDER BY score LIMIT $2" },
+	  { "SELECT rowid, tokens FROM search_tickets WHERE search_tickets MATCH $1"
+	    " ORDER BY rowid DESC LIMIT $2",
+	    "SELECT id, search_tokens FROM tickets WHERE search @@ plainto_tsquery('simple', $1)"
+	    " ORDER BY id DESC LIMIT $2" },
+	  { "SELECT t.id, t.id, t.subject, t.subject FROM tickets t WHERE t.id = $1",
+	    "SELECT t.id, t.id, t.subject, t.subject FROM tickets t WHERE t.id = $1" } },
 	{ "message",
-	  "SELECT rowid, tokens FROM search_messages WHERE search_messages MATCH $1"
-	  " ORDER BY rowid DESC LIMIT $2",
-	  "SELECT m.id, m.ticket_id, t.subject, m.body FROM messages m"
-	  " JOIN tickets t ON t.id = m.ticket_id WHERE m.id = $1",
-	  "SELECT m.id, m.ticket_id, t.subject, m.body, -ts_rank(m.search, q) AS score"
-	  " FROM (SELECT id FROM messages, plainto_tsquery('simple', $1) q WHERE search @@ q"
-	  " ORDER BY id DESC LIMIT $3) s JOIN messages m ON m.id = s.id"
-	  " JOIN tickets t ON t.id = m.ticket_id, plainto_tsquery('simple', $1) q"
-	  " ORDER BY score LIMIT $2" },
+	  { "SELECT rowid, tokens FROM search_messages WHERE search_messages MATCH $1"
+	    " ORDER BY rowid DESC LIMIT $2",
+	    "SELECT id, search_tokens FROM messages WHERE search @@ plainto_tsquery('simple', $1)"
+	    " ORDER BY id DESC LIMIT $2" },
+	  { "SELECT m.id, m.ticket_id, t.subject, m.body FROM messages m"
+	    " JOIN tickets t ON t.id = m.ticket_id WHERE m.id = $1",
+	    "SELECT m.id, m.ticket_id, t.subject, m.body FROM messages m"
+	    " JOIN tickets t ON t.id = m.ticket_id WHERE m.id = $1" } },
 	{ "customer",
-	  "SELECT rowid, tokens FROM search_customers WHERE search_customers MATCH $1"
-	  " ORDER BY rowid DESC LIMIT $2",
-	  "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT group_concat(value, ' ')"
-	  " FROM identities WHERE customer_id = c.id), '') FROM customers c WHERE c.id = $1",
-	  "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT string_agg(value, ' ')"
-	  " FROM identities WHERE customer_id = c.id), ''), -ts_rank(c.search, q) AS score"
-	  " FROM (SELECT id FROM customers, plainto_tsquery('simple', $1) q WHERE search @@ q"
-	  " ORDER BY id DESC LIMIT $3) s JOIN customers c ON c.id = s.id,"
-	  " plainto_tsquery('simple', $1) q ORDER BY score LIMIT $2" },
+	  { "SELECT rowid, tokens FROM search_customers WHERE search_customers MATCH $1"
+	    " ORDER BY rowid DESC LIMIT $2",
+	    "SELECT id, search_tokens FROM customers"
+	    " WHERE search @@ plainto_tsquery('simple', $1) ORDER BY id DESC LIMIT $2" },
+	  { "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT group_concat(value, ' ')"
+	    " FROM identities WHERE customer_id = c.id), '') FROM customers c WHERE c.id = $1",
+	    "SELECT c.id, 0, c.name, c.name || ' ' || COALESCE((SELECT string_agg(value, ' ')"
+	    " FROM identities WHERE customer_id = c.id), '') FROM customers c WHERE c.id = $1" } },
 };
 
 static atomic_int queued;
@@ -126,9 +124,6 @@ static int read_hit(struct db_row *row, void *arg)
 	h->ticket_id = db_col_int(row, 1);
 	h->title = col_str(row, 2, r->a);
 	h->text = col_str(row, 3, r->a);
-	/* -ts_rank is "lower is better", like -text_rank */
-	if (db_col_count(row) > 4)
-		h->score = strtod(db_col_text(row, 4), NULL);
 	return 0;
 }
 
@@ -149,6 +144,15 @@ static char *fts5_query(const char *tokens)
 		p += n + (p[n] == ' ');
 	}
 	return buf_detach(&b, NULL);
+}
+
+static int kind_index(const char *type)
+{
+	int k = 0;
+
+	while (strcmp(kinds[k].type, type))
+		k++;
+	return k;
 }
 
 struct candidate {
@@ -173,28 +177,37 @@ static int read_candidate(struct db_row *row, void *arg)
 	return 0;
 }
 
+/* Lower is better; equal scores put the kinds in table order and the newest first. */
 static int by_score(const void *x, const void *y)
 {
 	const struct search_hit *a = x, *b = y;
 
-	return (a->score > b->score) - (a->score < b->score);
+	if (a->score != b->score)
+		return (a->score > b->score) - (a->score < b->score);
+	if (a->type != b->type)
+		return kind_index(a->type) - kind_index(b->type);
+	return (a->id < b->id) - (a->id > b->id);
 }
 
+/* Higher is better; equal scores put the newest first (the same on both backends). */
 static int candidate_by_score(const void *x, const void *y)
 {
 	const struct candidate *a = x, *b = y;
 
-	return (a->score < b->score) - (a->score > b->score);
+	if (a->score != b->score)
+		return (a->score < b->score) - (a->score > b->score);
+	return (a->id < b->id) - (a->id > b->id);
 }
 
-/* One kind on SQLite: rank the window in C, then read the best in full. */
-static int search_sqlite_kind(struct db *db, int k, const char *query, const char *tokens,
-			      int limit, search_list *out, struct arena *a)
+/* One kind: rank the window in C, then read the best in full. */
+static int search_kind(struct db *db, int k, const char *query, const char *tokens, int limit,
+		       search_list *out, struct arena *a)
 {
+	int pg = db_backend(db) == DB_POSTGRES;
 	struct candidates c = { .a = a };
 	struct db_arg args[] = { DB_S(query), DB_I(SEARCH_WINDOW) };
 	double total = 0;
-	int rc = db_query(db, kinds[k].candidates, args, 2, read_candidate, &c);
+	int rc = db_query(db, kinds[k].candidates[pg], args, 2, read_candidate, &c);
 
 	for (int i = 0; !rc && i < c.n; i++)
 		total += text_token_count(c.items[i].tokens);
@@ -207,7 +220,7 @@ static int search_sqlite_kind(struct db *db, int k, const char *query, const cha
 		struct db_arg id[] = { DB_I(c.items[i].id) };
 		int before = out->n;
 
-		rc = db_query(db, kinds[k].details, id, 1, read_hit, &r);
+		rc = db_query(db, kinds[k].details[pg], id, 1, read_hit, &r);
 		if (out->n > before)
 			out->items[out->n - 1].score = -c.items[i].score;
 	}
@@ -224,6 +237,7 @@ enum err_code store_search(struct store *st, const char *tokens, int limit, sear
 
 	if (rc)
 		return rc;
+	/* PostgreSQL's plainto_tsquery takes the tokens as they are */
 	query = pg ? NULL : fts5_query(tokens);
 	db = store_acquire(st);
 	if (!db) {
@@ -231,10 +245,7 @@ enum err_code store_search(struct store *st, const char *tokens, int limit, sear
 		return error_set(err, E_UNAVAILABLE, "database unavailable");
 	}
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		struct hit_read r = { out, kinds[k].type, a };
-		struct db_arg args[] = { DB_S(tokens), DB_I(limit), DB_I(SEARCH_WINDOW) };
-		int qrc = pg ? db_query(db, kinds[k].pg, args, 3, read_hit, &r)
-			     : search_sqlite_kind(db, (int)k, query, tokens, limit, out, a);
+		int qrc = search_kind(db, (int)k, pg ? tokens : query, tokens, limit, out, a);
 
 		if (qrc) {
 			rc = store_fail(db, qrc, err, "searching");

@@ -685,8 +685,9 @@ static enum err_code message_resend_tx(struct db *db, void *arg, struct error *e
 		return rc;
 	/* under the ticket's lock; the worker may have recorded a result since */
 	qrc = db_query(db,
-		       "UPDATE messages SET mail_status = 'queued', mail_error = NULL WHERE id = $1"
-		       " AND mail_status IN ('failed', 'bounced') RETURNING id",
+		       "UPDATE messages SET mail_status = 'queued', mail_error = NULL,"
+		       " mail_attempt = mail_attempt + 1 WHERE id = $1"
+		       " AND mail_status IN ('failed', 'bounced') RETURNING mail_attempt",
 		       args, 1, row_int, &requeued);
 	if (qrc)
 		return store_fail(db, qrc, err, "queueing email");
@@ -708,8 +709,10 @@ static enum err_code message_resend_tx(struct db *db, void *arg, struct error *e
 	r->out->mail_error = NULL;
 	if ((qrc = messages_load_attachments(db, t.id, &one, r->a)))
 		return store_fail(db, qrc, err, "reading attachments");
+	/* the new attempt's number goes out in X-Deskd-Attempt (mail/smtp.c) */
 	return store_record_event(db, t.id, 0, r->actor_id, "mail.resent",
-				  json_pack("{sI}", "message_id", (json_int_t)r->id),
+				  json_pack("{sI sI}", "message_id", (json_int_t)r->id, "attempt",
+					    (json_int_t)requeued),
 				  json_pack("{sI sI}", "ticket_id", (json_int_t)t.id, "message_id",
 					    (json_int_t)r->id),
 				  err);

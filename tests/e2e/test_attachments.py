@@ -1,6 +1,7 @@
 """Attachments: an agent uploads a file, sends it with a reply, and any agent
 downloads it afterwards, served so that a browser never runs it."""
 
+import base64
 import hashlib
 import os
 import sqlite3
@@ -267,6 +268,44 @@ class AttachmentTest(E2ETestCase):
         self.assertTrue(gone, "an upload unused for two days is still there")
         self.assertEqual(self.download(used).status, 200, "a sent file must stay")
         self.assertEqual(self.download(fresh).status, 200, "a new upload must stay")
+
+    def test_25_mib_downloads_byte_exact(self):
+        """Every byte value, 25 MiB of them, comes back as sent (PostgreSQL reads it binary)."""
+        data = os.urandom(25 << 20)
+        att = self.upload(data, "whole.bin")
+        t = self.new_ticket()
+        self.send(t["id"], [att["id"]])
+        for token in (self.agent, self.other):
+            r = self.download(att, token=token)
+            self.expect(r, 200)
+            self.assertEqual(r.headers.get("content-length"), str(25 << 20))
+            self.assertEqual(hashlib.sha256(r.raw).hexdigest(), hashlib.sha256(data).hexdigest())
+
+    def test_25_mib_email_and_its_file_download_byte_exact(self):
+        """A big emailed file and the original email itself both come back byte for byte."""
+        data = os.urandom(18 << 20)  # base64 makes about 24 MiB of email
+        mid = "<%s@customer.example>" % unique("big")
+        mail = ("From: Big Sender <big@customer.example>\r\nTo: support@help.example\r\n"
+                "Subject: a big file\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n"
+                "Content-Type: text/plain\r\n\r\nsee the file\r\n--b1\r\n"
+                "Content-Type: application/octet-stream; name=big.bin\r\n"
+                "Content-Disposition: attachment; filename=big.bin\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n" % mid).encode()
+        mail += base64.encodebytes(data).replace(b"\n", b"\r\n") + b"--b1--\r\n"
+        r = self.req("POST", "/api/v1/mail/inbound", token=self.admin, raw=mail,
+                     headers={"Content-Type": "message/rfc822"}, timeout=120)
+        self.expect(r, 201)
+        msg = r.body["message_id"]
+        raw = self.req("GET", "/api/v1/messages/%d/raw" % msg, token=self.agent, timeout=120)
+        self.expect(raw, 200)
+        self.assertEqual(hashlib.sha256(raw.raw).hexdigest(), hashlib.sha256(mail).hexdigest())
+        listed = self.as_agent("GET", "/api/v1/tickets/%d/messages" % r.body["ticket_id"])
+        files = [f for m in listed.body["messages"] for f in m["attachments"]]
+        self.assertEqual([f["filename"] for f in files], ["big.bin"])
+        got = self.download(files[0])
+        self.expect(got, 200)
+        self.assertEqual(hashlib.sha256(got.raw).hexdigest(), hashlib.sha256(data).hexdigest())
 
     def test_missing_404(self):
         self.expect(self.req("GET", "/api/v1/attachments/987654321", token=self.agent), 404)

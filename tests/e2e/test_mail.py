@@ -8,6 +8,8 @@ import email.utils
 import hashlib
 import os
 import re
+import socket
+import threading
 import time
 import unittest
 import uuid
@@ -526,7 +528,7 @@ class BounceTest(MailCase):
         resent = [e for e in self.events(tid) if e["type"] == "mail.resent"]
         self.assertEqual(len(resent), 1, self.events(tid))
         self.assertEqual((resent[0]["actor_id"], resent[0]["changes"]),
-                         (self.agent_id, {"message_id": out["id"]}))
+                         (self.agent_id, {"message_id": out["id"], "attempt": 2}))
 
     def pending_jobs(self):
         text = self.expect(self.as_admin("GET", "/metrics"), 200)
@@ -586,6 +588,186 @@ class BounceTest(MailCase):
         t = self.ticket(res["ticket_id"])
         self.assertIn("bounce", t["tags"])
         self.assertEqual(t["subject"], "Undelivered Mail Returned to Sender")
+
+
+class SmtpSink:
+    """A small SMTP server on a free port that accepts every email and keeps its bytes."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.mails = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+
+    def session(self, conn):
+        f = conn.makefile("rb")
+        conn.sendall(b"220 sink ESMTP\r\n")
+        try:
+            for line in f:
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    conn.sendall(b"250-sink\r\n250 8BITMIME\r\n")
+                elif verb == b"DATA":
+                    conn.sendall(b"354 go on\r\n")
+                    data = []
+                    for body_line in f:
+                        if body_line == b".\r\n":
+                            break
+                        data.append(body_line[1:] if body_line.startswith(b"..") else body_line)
+                    with self.lock:
+                        self.mails.append(b"".join(data))
+                    conn.sendall(b"250 2.0.0 kept\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    break
+                else:
+                    conn.sendall(b"250 ok\r\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def dsn_of(sent, whole_message=False, reporter="mx.example.net"):
+    """A delivery-status report returning the headers (or all) of the email `sent`, as
+    an MTA does: the bounced email's own header block, not one we write."""
+    head = sent.split(b"\r\n\r\n", 1)[0] + b"\r\n"
+    part3 = (b"Content-Type: message/rfc822\r\n\r\n" + sent if whole_message else
+             b"Content-Type: text/rfc822-headers\r\n\r\n" + head)
+    text = ("From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
+            "To: support@help.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+            "Date: %s\r\nMessage-ID: <%s@%s>\r\n"
+            "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=\"RR\"\r\n"
+            "\r\n--RR\r\nContent-Type: text/plain\r\n\r\n"
+            "<gone@nowhere.example>: host mx.nowhere.example said: 550 5.1.1 User unknown\r\n"
+            "--RR\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; %s\r\n\r\nFinal-Recipient: rfc822; gone@nowhere.example\r\n"
+            "Action: failed\r\nStatus: 5.1.1\r\n\r\n--RR\r\n"
+            % (reporter, email.utils.formatdate(), uuid.uuid4().hex, reporter, reporter))
+    return text.encode() + part3 + b"\r\n--RR--\r\n"
+
+
+class ResendBounceTest(MailCase):
+    """A resend keeps the Message-ID; each attempt says which it is (X-Deskd-Attempt),
+    so a late bounce of an earlier attempt does not mark the resent email bounced."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sink = SmtpSink()
+        cls.box = cls.class_mailbox(address="resend@help.example", smtp={
+            "host": "127.0.0.1", "port": cls.sink.port, "security": "none"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sink.close()
+        super().tearDownClass()
+
+    def wait_sent(self, tid, mid, count):
+        """The message once its email is sent, and the `count`-th email the sink got for it."""
+        deadline = time.monotonic() + 30
+        while True:
+            msg = [m for m in self.messages(tid) if m["id"] == mid][0]
+            with self.sink.lock:
+                mails = [m for m in self.sink.mails
+                         if ("<%s>" % msg["mail_message_id"]).encode() in m.split(b"\r\n\r\n")[0]]
+            if msg["mail_status"] == "sent" and len(mails) >= count:
+                return msg, mails[count - 1]
+            self.assertLess(time.monotonic(), deadline, "email not sent: %r" % msg)
+            time.sleep(0.1)
+
+    def header(self, mail, name):
+        return email.message_from_bytes(mail, policy=email.policy.default)[name]
+
+    def status(self, tid, mid):
+        return [m for m in self.messages(tid) if m["id"] == mid][0]["mail_status"]
+
+    def kinds(self, tid):
+        return [e for e in self.events(tid) if e["type"].startswith("mail.bounced")]
+
+    def sent_reply(self):
+        raw, _ = make_email("Order " + unique(), to=self.box["address"],
+                            sender="moved-%s@nowhere.example" % unique())
+        tid = self.deliver(raw, mailbox=self.box["address"])["ticket_id"]
+        out = self.reply(tid, "Your parcel left today.")
+        msg, first = self.wait_sent(tid, out["id"], 1)
+        return tid, msg, first
+
+    def test_late_bounce_of_the_first_attempt_leaves_the_resend_sent(self):
+        tid, msg, first = self.sent_reply()
+        self.assertEqual(self.header(first, "X-Deskd-Attempt"), "1")
+        # attempt 1 bounces: the message is bounced, and the agent sends it again
+        self.deliver(dsn_of(first))
+        self.assertEqual(self.status(tid, msg["id"]), "bounced")
+        self.expect(self.as_agent("POST", "/api/v1/messages/%d/resend" % msg["id"]), 200)
+        msg2, second = self.wait_sent(tid, msg["id"], 2)
+        self.assertEqual(self.header(second, "X-Deskd-Attempt"), "2")
+        self.assertEqual(self.header(second, "Message-ID"), self.header(first, "Message-ID"))
+
+        # another MX's report about attempt 1 arrives after the resend went out
+        # (the whole email returned this time): an event, the email stays sent
+        res = self.deliver(dsn_of(first, whole_message=True, reporter="mx2.example.org"))
+        self.assertTrue(res["bounce"])
+        self.assertFalse(res["new_ticket"])
+        self.assertEqual(res["ticket_id"], tid)
+        self.assertEqual(self.status(tid, msg["id"]), "sent")
+        self.assertIsNone([m for m in self.messages(tid) if m["id"] == msg["id"]][0]["mail_error"])
+        events = self.kinds(tid)
+        self.assertEqual([e["type"] for e in events], ["mail.bounced", "mail.bounced_earlier"])
+        self.assertEqual(events[0]["changes"]["attempt"], 1)
+        late = events[1]["changes"]
+        self.assertEqual((late["message_id"], late["attempt"], late["latest_attempt"]),
+                         (msg["id"], 1, 2))
+        self.assertIn("User unknown", late["text"])
+
+        # a bounce of attempt 2, the latest, marks it bounced
+        self.deliver(dsn_of(second))
+        self.assertEqual(self.status(tid, msg["id"]), "bounced")
+        events = self.kinds(tid)
+        self.assertEqual([e["type"] for e in events],
+                         ["mail.bounced", "mail.bounced_earlier", "mail.bounced"])
+        self.assertEqual(events[2]["changes"]["attempt"], 2)
+
+    def test_bounce_naming_no_attempt_or_a_bad_one_marks_bounced(self):
+        """Mail sent before attempts were numbered, a report with other headers, or a
+        forged field: the bounce is about the email as before."""
+        for value in (None, "abc", "-1", "0", "1 2", "99999999999999999999999", "２"):
+            tid, msg, first = self.sent_reply()
+            head = first.split(b"\r\n\r\n", 1)[0]
+            head = re.sub(rb"(?im)^X-Deskd-Attempt:[^\r\n]*\r\n?", b"", head + b"\r\n")
+            if value is not None:
+                head += ("X-Deskd-Attempt: %s\r\n" % value).encode()
+            self.deliver(dsn_of(head + b"\r\nbody\r\n"))
+            self.assertEqual(self.status(tid, msg["id"]), "bounced", value)
+            events = self.kinds(tid)
+            self.assertEqual([e["type"] for e in events], ["mail.bounced"], value)
+            self.assertIsNone(events[0]["changes"]["attempt"], value)
+
+    def test_bounce_of_the_latest_attempt_while_the_resend_waits(self):
+        """A bounce of the only attempt so far, arriving twice from two reporters, leaves
+        one bounced email; after a resend is queued, the old attempt's report is an event."""
+        tid, msg, first = self.sent_reply()
+        self.deliver(dsn_of(first))
+        self.deliver(dsn_of(first, reporter="mx3.example.org"))
+        self.assertEqual(self.status(tid, msg["id"]), "bounced")
+        self.expect(self.as_agent("POST", "/api/v1/messages/%d/resend" % msg["id"]), 200)
+        self.deliver(dsn_of(first, reporter="mx4.example.org"))
+        self.assertIn(self.status(tid, msg["id"]), ("queued", "sent"))
+        self.assertEqual([e["type"] for e in self.kinds(tid)],
+                         ["mail.bounced", "mail.bounced", "mail.bounced_earlier"])
 
 
 class AutoAckTest(MailCase):

@@ -802,6 +802,8 @@ class BounceTest(MailCase):
         bounced = wait_for("a mail.bounced event", lambda: self.events(t["id"], "mail.bounced"))
         self.assertEqual(len(bounced), 1, bounced)
         self.assertEqual(bounced[0]["changes"].get("message_id"), m["id"], bounced)
+        # Postfix's report returns the email's headers, X-Deskd-Attempt among them
+        self.assertEqual(bounced[0]["changes"].get("attempt"), 1, bounced)
         m = [x for x in self.messages(t["id"]) if x["id"] == m["id"]][0]
         self.assertEqual(m["mail_status"], "bounced", m)
         self.assertIn("no such user here", m["mail_error"] or "", m)

@@ -4,7 +4,7 @@ Chinese and Turkish; snippets with <mark> and escaped markup."""
 import re
 import unittest
 
-from harness import E2ETestCase, unique, urlquote
+from harness import PGHOST, E2ETestCase, Server, unique, urlquote
 
 
 class SearchTest(E2ETestCase):
@@ -228,6 +228,87 @@ class SearchTest(E2ETestCase):
             with self.subTest(limit=limit):
                 self.expect_error(self.as_agent("GET", "/api/v1/search?q=lamp&limit=" + limit),
                                   400, "bad_request")
+
+
+
+# The same documents, created in the same order on each backend.
+SAME_TICKETS = [
+    ("Refund for the lamp", "I want a refund. The lamp arrived broken, refund please, refund."),
+    ("Order question", "Where is my order? The order number is 1042."),
+    ("Refund", "A refund for my order, the shoes did not fit."),
+    ("Lamp shade", "The lamp shade is cracked; the lamp itself works. " * 3),
+    ("배송 문의", "주문한 상품의 배송조회를 하고 싶습니다. 배송이 늦어요."),
+    ("배송지 변경", "배송지를 바꾸고 싶어요"),
+    ("주문 취소", "주문을 취소하고 싶습니다. 배송 전인가요?"),
+    ("お問い合わせ", "配送状況を教えてください。配送が遅れています。"),
+    ("配送について", "注文の配送先を変更したい"),
+    ("Teslimat adresi", "Paketim hâlâ İstanbul deposunda bekliyor. ISTANBUL şubesi aramadı."),
+    ("İstanbul mağazası", "Siparişim istanbul mağazasında mı?"),
+    ("Sipariş", "Siparişim nerede? Istanbul'dan gönderildi mi?"),
+    ("Long order story", "We wrote a lot of text here about the order. " * 20 + "refund lamp"),
+    ("Order again", "order order order"),
+]
+SAME_CUSTOMERS = ["Lamp Collector", "Refund Seeker", "İstanbul Shop", "배송 고객"]
+SAME_QUERIES = ["refund", "lamp", "배송", "配送", "istanbul", "order", "refund lamp", "the"]
+
+
+class SearchSameOnBothBackendsTest(unittest.TestCase):
+    """The same data gives the same order on SQLite and PostgreSQL: one ranking, in C."""
+
+    maxDiff = 8000
+
+    def results(self, server, token):
+        out = {}
+        for q in SAME_QUERIES:
+            r = server.req("GET", "/api/v1/search?limit=50&q=" + urlquote(q), token=token)
+            self.assertEqual(r.status, 200, r)
+            out[q] = [(h["type"], h["title"], h["snippet"]) for h in r.body["results"]]
+        return out
+
+    def fill(self, server):
+        E2ETestCase.bootstrap(server)
+        token = server.ids["agent"]
+        for i, (subject, body) in enumerate(SAME_TICKETS):
+            r = server.req("POST", "/api/v1/tickets",
+                           {"subject": subject, "body": body,
+                            "customer": {"email": "c%d@shop.example" % i, "name": "Buyer %d" % i}},
+                           token=token)
+            self.assertEqual(r.status, 201, r)
+        for i, name in enumerate(SAME_CUSTOMERS):
+            r = server.req("POST", "/api/v1/customers",
+                           {"name": name, "email": "k%d@example.com" % i}, token=token)
+            self.assertEqual(r.status, 201, r)
+        return self.results(server, token)
+
+    def test_same_order(self):
+        orders = {}
+        for backend in ("sqlite", "postgres"):
+            if backend == "postgres" and not PGHOST:
+                continue  # the SQLite half still checks the ranking below
+            server = Server(backend)
+            try:
+                server.start()
+                orders[backend] = self.fill(server)
+            finally:
+                server.stop()
+                server.cleanup()
+        got = orders["sqlite"]
+        # what a user sees first: the email saying "refund" three times, the one
+        # saying "lamp" most; Korean, Japanese and Turkish words found in their
+        # inflected or cased forms
+        self.assertEqual(got["refund"][0][:2], ("message", "Refund for the lamp"))
+        self.assertEqual(got["lamp"][0][:2], ("message", "Lamp shade"))
+        self.assertEqual(got["refund lamp"][0][:2], ("message", "Refund for the lamp"))
+        self.assertIn(("message", "배송 문의"), [h[:2] for h in got["배송"]])
+        self.assertIn(("message", "お問い合わせ"), [h[:2] for h in got["配送"]])
+        self.assertEqual({h[1] for h in got["istanbul"] if h[0] == "message"},
+                         {"Teslimat adresi", "İstanbul mağazası", "Sipariş"})
+        self.assertGreater(len(got["order"]), 5)
+        for q in SAME_QUERIES:
+            self.assertTrue(got[q], "nothing found for %r" % q)
+        if "postgres" in orders:
+            for q in SAME_QUERIES:
+                self.assertEqual(orders["postgres"][q], got[q], "the order of %r differs" % q)
 
 
 if __name__ == "__main__":

@@ -281,6 +281,7 @@ export default {
 	'event.mail_resent': '{actor} sent the email of a reply again',
 	'event.mail_failed': 'The email of a reply could not be sent: {error}',
 	'event.mail_bounced': 'The email of a reply bounced ({from}): {text}',
+	'event.mail_bounced_earlier': 'An earlier sending of this email bounced ({from}), reported after it was sent again: {text}',
 	'field.cc': 'Cc',
 	'cc.add': 'Add an address',
 	'cc.remove': 'Remove {address}',

@@ -278,6 +278,7 @@ export default {
 	'event.mail_resent': '{actor} が返信のメールを再送信しました',
 	'event.mail_failed': '返信のメールを送信できませんでした: {error}',
 	'event.mail_bounced': '返信のメールが戻ってきました ({from}): {text}',
+	'event.mail_bounced_earlier': '再送前のメールが戻ってきたという報告が届きました ({from}): {text}',
 	'field.cc': 'Cc',
 	'cc.add': 'アドレスを追加',
 	'cc.remove': '{address} を削除',

@@ -278,6 +278,7 @@ export default {
 	'event.mail_resent': '{actor} 님이 답장 이메일을 다시 보냈습니다',
 	'event.mail_failed': '답장 이메일을 보내지 못했습니다: {error}',
 	'event.mail_bounced': '답장 이메일이 반송되었습니다({from}): {text}',
+	'event.mail_bounced_earlier': '다시 보내기 전의 이메일이 반송되었다는 알림이 늦게 도착했습니다({from}): {text}',
 	'field.cc': '참조',
 	'cc.add': '주소 추가',
 	'cc.remove': '{address} 삭제',

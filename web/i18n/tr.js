@@ -278,6 +278,7 @@ export default {
 	'event.mail_resent': '{actor} yanıtın e-postasını yeniden gönderdi',
 	'event.mail_failed': 'Bir yanıtın e-postası gönderilemedi: {error}',
 	'event.mail_bounced': 'Bir yanıtın e-postası geri döndü ({from}): {text}',
+	'event.mail_bounced_earlier': 'Bu e-postanın önceki gönderiminin geri döndüğü, yeniden gönderildikten sonra bildirildi ({from}): {text}',
 	'field.cc': 'Bilgi',
 	'cc.add': 'Adres ekle',
 	'cc.remove': '{address} adresini kaldır',

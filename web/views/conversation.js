@@ -169,6 +169,8 @@ export function eventLines(ev, app) {
 	if (ev.type === 'mail.failed') return [t('event.mail_failed', { error: c.error || t('event.none') })];
 	if (ev.type === 'mail.resent') return [t('event.mail_resent', { actor })];
 	if (ev.type === 'mail.bounced') return [t('event.mail_bounced', { from: c.from || t('event.none'), text: c.text || t('event.none') })];
+	// a late report about an attempt before a resend: said, but the email's state stands
+	if (ev.type === 'mail.bounced_earlier') return [t('event.mail_bounced_earlier', { from: c.from || t('event.none'), text: c.text || t('event.none') })];
 	// a change is [from, to]; other members (message_id) say which, not what changed
 	const changes = Object.entries(ev.changes || {}).filter(([, v]) => Array.isArray(v) && v.length === 2);
 	return changes.map(([field, [from, to]]) => {
