@@ -39,11 +39,12 @@ static json_t *attachments(const struct mail_message *m)
 	for (int i = 0; i < m->n_attachments; i++) {
 		const struct mail_attachment *at = &m->attachments[i];
 
-		json_array_append_new(
-			list, json_pack("{so ss so sI sb ss}", "filename", str_or_null(at->filename),
-					"content_type", at->content_type, "content_id",
-					str_or_null(at->content_id), "size", (json_int_t)at->size,
-					"inline", at->is_inline, "sha256", at->sha256));
+		json_array_append_new(list, json_pack("{so ss so sI sb ss}", "filename",
+						      str_or_null(at->filename), "content_type",
+						      at->content_type, "content_id",
+						      str_or_null(at->content_id), "size",
+						      (json_int_t)at->size, "inline", at->is_inline,
+						      "sha256", at->sha256));
 	}
 	return list;
 }

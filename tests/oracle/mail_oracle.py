@@ -42,6 +42,8 @@ RAW_SJIS = "raw 8-bit Shift_JIS in a header: deskd tries the body's charset, Pyt
 LYING = "labelled one charset, written in another: deskd reads what the bytes are"
 UNLABELLED = "8-bit text without a charset: deskd tries UTF-8 and its fallbacks, Python US-ASCII"
 PY_2231 = "Python raises on ISO-2022-JP split across RFC 2231 continuations"
+SPLIT = ("text parts without a name around an inline file (Apple Mail): deskd joins them into "
+         "the body, Python takes the first and lists the rest as unnamed files")
 KNOWN = {
     ("bounce-postfix.eml", "from"):
         "deskd takes the comment of 'addr (Name)' as the display name, Python drops it",
@@ -58,6 +60,8 @@ KNOWN = {
         "ISO-2022-JP escapes without an encoded word: deskd decodes them, Python keeps them",
     ("html-only-meta-charset.eml", "html"):
         "HTML without a charset parameter: deskd reads its <meta> charset, Python US-ASCII",
+    ("inline-text-split.eml", "text"): SPLIT,
+    ("inline-text-split.eml", "files"): SPLIT,
     ("lying-charset.eml", "subject"): LYING,
     ("lying-charset.eml", "text"): LYING,
     ("multipart-no-boundary.eml", "text"):
