@@ -213,7 +213,9 @@ def body_and_files(msg, view):
         text = content(plain)
         if plain.get_param("format", "").lower() == "flowed":
             text = unflow(text, plain.get_param("delsp", "").lower() == "yes")
-        view["text"] = text_norm(text)
+        # a blank plain part: deskd shows the HTML as text, compared through the HTML
+        if text_norm(text) or html is None:
+            view["text"] = text_norm(text)
     elif html is None:
         view["text"] = ""
     shown = cids_shown(view["html"])
@@ -292,8 +294,7 @@ def main():
         with open(os.path.join(CORPUS, name), "rb") as f:
             raw = f.read()
         theirs = python_view(raw)
-        if compare(name, deskd_view(d, "text" in theirs and theirs["text"] != "" or
-                                   theirs.get("html") is None), theirs):
+        if compare(name, deskd_view(d, "text" in theirs), theirs):
             failed += 1
         else:
             passed += 1

@@ -527,7 +527,7 @@ static void test_cid_references(void)
 		{"<p>cid:a@b</p>", 0}, /* as the web app reads it, the URL runs to '>': "a@b</p" */
 		{"<img src=\"cid:a%4", 0}, /* cut off */
 	};
-	char buf[512];
+	char buf[4096], id[1201];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(buf, sizeof(buf),
@@ -541,6 +541,24 @@ static void test_cid_references(void)
 			fprintf(stderr, "cid case %zu: '%s'\n", i, cases[i].html);
 		CHECK(msg.n_attachments == 1 && msg.attachments[0].is_inline == cases[i].shown);
 	}
+	/* a URL longer than any Content-ID line is not looked up */
+	memset(id, 'i', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	snprintf(buf, sizeof(buf),
+		 "Subject: x\nContent-Type: multipart/related; boundary=b\n\n"
+		 "--b\nContent-Type: text/html\n\n<img src=cid:%s>\n"
+		 "--b\nContent-Type: image/png\nContent-ID: <%s>\n\npng\n--b--\n",
+		 id, id);
+	CHECK(parse_string(buf, NULL) == E_OK);
+	CHECK(msg.n_attachments == 1 && !msg.attachments[0].is_inline);
+	id[900] = '\0';
+	snprintf(buf, sizeof(buf),
+		 "Subject: x\nContent-Type: multipart/related; boundary=b\n\n"
+		 "--b\nContent-Type: text/html\n\n<img src=cid:%s>\n"
+		 "--b\nContent-Type: image/png\nContent-ID: <%s>\n\npng\n--b--\n",
+		 id, id);
+	CHECK(parse_string(buf, NULL) == E_OK);
+	CHECK(msg.n_attachments == 1 && msg.attachments[0].is_inline);
 	/* a Content-ID and no HTML: nothing shows it */
 	CHECK(parse_string("Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n"
 			   "--b\nContent-Type: text/plain\n\nsee cid:a@b\n"
