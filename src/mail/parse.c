@@ -1775,6 +1775,18 @@ static void add_attachment(struct parse *p, GMimeObject *obj, const char *filena
 	at->is_inline = 0; /* set by mark_shown once the HTML body is known */
 }
 
+/* The length of the blank lines that start [s, s + n). */
+static size_t blank_lines(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && is_space((unsigned char)s[k]))
+		k++;
+	while (k && s[k - 1] != '\n')
+		k--;
+	return k;
+}
+
 /* Appends a text/plain or text/html body part, decoded, to the body. */
 static void add_body_text(struct parse *p, GMimePart *part, int html, struct body *b)
 {
@@ -1806,11 +1818,7 @@ static void add_body_text(struct parse *p, GMimePart *part, int html, struct bod
 		buf_add(dst, html ? "\n" : "\n\n", html ? 1 : 2);
 	}
 	/* text split around a file goes on after one blank line, however it starts */
-	for (skip = 0; dst->len && !html && skip < tmp.len && is_space((unsigned char)tmp.p[skip]);
-	     skip++)
-		;
-	while (skip && tmp.p[skip - 1] != '\n')
-		skip--;
+	skip = dst->len && !html ? blank_lines(tmp.p, tmp.len) : 0;
 	buf_add(dst, tmp.p ? tmp.p + skip : "", tmp.len - skip);
 	if (tmp.err || dst->err)
 		p->too_large = 1;
