@@ -48,6 +48,11 @@ build/test_%: tests/unit/test_%.c $(LIB_SRC) $(GEN)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) $(SAN_FLAGS) \
 		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
 
+# what mail_parse makes of email files, as JSON, for tests/oracle/mail_oracle.py
+build/mail_dump: tests/oracle/mail_dump.c $(LIB_SRC) $(GEN)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) $(SAN_FLAGS) \
+		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
+
 # the in-process email ingestion bench (bench/mail.sh): optimised, no sanitizers
 build/bench_mail_ingest: bench/mail_ingest.c $(LIB_SRC) $(GEN)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) -O2 -g \

@@ -71,6 +71,9 @@ for t in tests/unit/test_*.c; do
 	make -s "build/$name" && step "$name" "build/$name"
 done
 
+# the email parser against Python's email package over tests/data/mail/
+make -s build/mail_dump && step mail-oracle python3 tests/oracle/mail_oracle.py
+
 pgdir=$(sh tests/pg.sh start "$(mktemp -d /tmp/deskd-test-pg.XXXXXX)") || {
 	echo "cannot start PostgreSQL"
 	failed=$((failed + 1))

@@ -58,6 +58,7 @@ struct parse {
 struct body {
 	struct buf plain, html;
 	const char *plain_charset, *html_charset;
+	int has_plain, has_html; /* a part of that kind was taken, even an empty one */
 };
 
 /* ---- small helpers ---- */
@@ -1780,7 +1781,6 @@ static void add_attachment(struct parse *p, GMimeObject *obj, const char *filena
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	char *type = ct ? g_mime_content_type_get_mime_type(ct) : NULL,
 	     *clean = clean_line(p, type);
-	const char *disp = g_mime_object_get_disposition(obj);
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	unsigned char *copy = arena_alloc(p->a, len ? len : 1);
 
@@ -1794,7 +1794,19 @@ static void add_attachment(struct parse *p, GMimeObject *obj, const char *filena
 	at->size = len;
 	crypto_hash_sha256(hash, copy, len);
 	sodium_bin2hex(at->sha256, sizeof(at->sha256), hash, sizeof(hash));
-	at->is_inline = disp ? strcasecmp(disp, "inline") == 0 : at->content_id != NULL;
+	at->is_inline = 0; /* set by mark_shown once the HTML body is known */
+}
+
+/* The length of the blank lines that start [s, s + n). */
+static size_t blank_lines(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && is_space((unsigned char)s[k]))
+		k++;
+	while (k && s[k - 1] != '\n')
+		k--;
+	return k;
 }
 
 /* Appends a text/plain or text/html body part, decoded, to the body. */
@@ -1808,6 +1820,7 @@ static void add_body_text(struct parse *p, GMimePart *part, int html, struct bod
 	struct buf *dst = html ? &b->html : &b->plain, tmp, flowed;
 	const char *used;
 	char meta[48];
+	size_t skip;
 
 	if (html && !label)
 		label = meta_charset(bytes_of(ba), ba->len, meta);
@@ -1826,7 +1839,9 @@ static void add_body_text(struct parse *p, GMimePart *part, int html, struct bod
 			buf_rtrim(dst);
 		buf_add(dst, html ? "\n" : "\n\n", html ? 1 : 2);
 	}
-	buf_add(dst, tmp.p ? tmp.p : "", tmp.len);
+	/* text split around a file goes on after one blank line, however it starts */
+	skip = dst->len && !html ? blank_lines(tmp.p, tmp.len) : 0;
+	buf_add(dst, tmp.p ? tmp.p + skip : "", tmp.len - skip);
 	if (tmp.err || dst->err)
 		p->too_large = 1;
 	buf_release(&tmp);
@@ -1834,20 +1849,28 @@ static void add_body_text(struct parse *p, GMimePart *part, int html, struct bod
 		b->html_charset = used;
 	if (!html && !b->plain_charset)
 		b->plain_charset = used;
+	*(html ? &b->has_html : &b->has_plain) = 1;
 }
 
 static void walk(struct parse *p, GMimeObject *obj, struct body *b, int depth);
 
-/* Text parts are the body unless they are meant as files: a file name or "attachment" says so. */
-static int is_body_text(GMimeObject *obj, const char *filename, int *html)
+/*
+ * Text parts are the body unless they are meant as files, as Python's
+ * get_body() decides: "attachment" says so, and so does a file name on a
+ * part after the first body part of its kind. The first one is the body even
+ * with a file name: mailers (Apple Mail among them) name inline text parts.
+ */
+static int is_body_text(GMimeObject *obj, const char *filename, const struct body *b, int *html)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	const char *disp = g_mime_object_get_disposition(obj);
 
-	if (!ct || filename || (disp && strcasecmp(disp, "attachment") == 0))
+	if (!ct || (disp && strcasecmp(disp, "attachment") == 0))
 		return 0;
 	*html = g_mime_content_type_is_type(ct, "text", "html");
-	return *html || g_mime_content_type_is_type(ct, "text", "plain");
+	if (!*html && !g_mime_content_type_is_type(ct, "text", "plain"))
+		return 0;
+	return !filename || !(*html ? b->has_html : b->has_plain);
 }
 
 static void walk_part(struct parse *p, GMimePart *part, struct body *b)
@@ -1861,7 +1884,7 @@ static void walk_part(struct parse *p, GMimePart *part, struct body *b)
 	if (ct && (g_mime_content_type_is_type(ct, "message", "delivery-status") ||
 		   g_mime_content_type_is_type(ct, "message", "global-delivery-status")))
 		p->bounce = 1;
-	if (is_body_text(obj, filename, &html)) {
+	if (is_body_text(obj, filename, b, &html)) {
 		add_body_text(p, part, html, b);
 		return;
 	}
@@ -1901,9 +1924,79 @@ static void walk_message(struct parse *p, GMimeMessagePart *mp)
 	}
 }
 
+/* The longest cid: URL looked up; a Content-ID is one header line. */
+#define MAX_CID 998
+
+/*
+ * Percent-decodes the cid: URL [s, s + n) (RFC 2392) into out, as the web
+ * app's decodeURIComponent does; a malformed escape leaves it as it is.
+ */
+static void cid_decode(const char *s, size_t n, char out[MAX_CID + 1])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (s[i] == '%' && (i + 2 >= n || (hi = hex_value(s[i + 1])) < 0 ||
+				    (lo = hex_value(s[i + 2])) < 0)) {
+			memcpy(out, s, n);
+			o = n;
+			break;
+		}
+		if (s[i] == '%') {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Marks inline the parts that the HTML body shows: those whose Content-ID a
+ * cid: URL in it names. They are kept for the HTML, not listed as files; an
+ * inline part the HTML does not show (an image in a plain-text email) is a
+ * file like any other. One pass over the HTML, a hash lookup per URL.
+ */
+static void mark_shown(struct parse *p, const char *html, size_t n)
+{
+	GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
+	char ref[MAX_CID + 1];
+	size_t i = 0, k;
+	gpointer key;
+
+	for (int j = 0; j < p->n_att; j++)
+		if (p->att[j].content_id)
+			g_hash_table_insert(ids, (gpointer)p->att[j].content_id, NULL);
+	while (g_hash_table_size(ids) && i + 4 < n) {
+		if (strncasecmp(html + i, "cid:", 4) != 0) {
+			i++;
+			continue;
+		}
+		i += 4;
+		for (k = 0; i + k < n && !strchr("\"'>) \t\r\n\f", html[i + k]); k++)
+			;
+		if (k && k <= MAX_CID) {
+			cid_decode(html + i, k, ref);
+			if (g_hash_table_lookup_extended(ids, ref, &key, NULL))
+				g_hash_table_insert(ids, key, GINT_TO_POINTER(1));
+		}
+		i += k;
+	}
+	for (int j = 0; j < p->n_att; j++)
+		p->att[j].is_inline =
+			p->att[j].content_id &&
+			g_hash_table_lookup(ids, p->att[j].content_id) == GINT_TO_POINTER(1);
+	g_hash_table_destroy(ids);
+}
+
 /* Copies one alternative's text in, at most one plain and one HTML. */
 static void take_alternative(struct body *from, struct body *b, int *have_plain, int *have_html)
 {
+	b->has_plain |= from->has_plain;
+	b->has_html |= from->has_html;
 	if (!*have_plain && !blank(&from->plain)) {
 		if (b->plain.len)
 			buf_add(&b->plain, "\n\n", 2);
@@ -2322,6 +2415,7 @@ static void read_message(struct parse *p, GMimeMessage *msg, struct mail_message
 	find_hint(p, root, 0);
 	body_init(&b, p->cap);
 	walk(p, root, &b, 0);
+	mark_shown(p, b.html.p ? b.html.p : "", b.html.len);
 	finish_body(p, &b, out);
 	if (b.plain.err || b.html.err)
 		p->too_large = 1;
@@ -2403,7 +2497,8 @@ static const char *const message_fields[] = {
 /*
  * Where the header block starts (after an mbox "From " line), or -1 when
  * the input does not begin with header fields naming at least one message
- * field; *bad is then the offset of the line that is not a field.
+ * field. *bad is where the fields stop: the empty line, the end, or the
+ * first line that is not a field.
  */
 static long header_block(const char *s, size_t n, size_t *bad)
 {
@@ -2440,6 +2535,27 @@ static long header_block(const char *s, size_t n, size_t *bad)
 	}
 	*bad = i;
 	return known ? (long)start : -1;
+}
+
+/*
+ * The message from `start` on, as GMime should read it. A header block that
+ * runs straight into the body (no empty line before the first line that is
+ * neither a field nor a continuation) gets its empty line at `end`: GMime
+ * would drop those lines as broken fields, Python's email makes them the
+ * start of the body, and so do people reading it.
+ */
+static GMimeStream *message_stream(const char *s, size_t n, size_t start, size_t end)
+{
+	GByteArray *ba = g_byte_array_sized_new((guint)(n - start + 2));
+	int crlf = end >= 2 && s[end - 2] == '\r';
+
+	if (end < n && s[end] != '\n' && s[end] != '\r') {
+		g_byte_array_append(ba, (const guint8 *)s + start, (guint)(end - start));
+		g_byte_array_append(ba, (const guint8 *)(crlf ? "\r\n" : "\n"), crlf ? 2 : 1);
+		start = end;
+	}
+	g_byte_array_append(ba, (const guint8 *)s + start, (guint)(n - start));
+	return g_mime_stream_mem_new_with_byte_array(ba);
 }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -2487,7 +2603,7 @@ enum err_code mail_parse(const char *data, size_t len, size_t max_size,
 	p.fallbacks = fallback_charsets;
 	p.cap = 4 * len + 65536;
 	p.opts = parser_options(fallback_charsets);
-	stream = g_mime_stream_mem_new_with_buffer(data + start, len - (size_t)start);
+	stream = message_stream(data, len, (size_t)start, bad);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, p.opts);

@@ -39,7 +39,10 @@ struct mail_attachment {
 	const unsigned char *data; /* the decoded bytes (transfer encoding undone) */
 	size_t size;
 	char sha256[65]; /* lower-case hex SHA-256 of data */
-	/* Content-Disposition inline, or a Content-ID and no disposition */
+	/*
+	 * The HTML body shows it: a cid: URL there names content_id. Stored for
+	 * the HTML, not listed as a file; an inline part nothing shows is 0.
+	 */
 	int is_inline;
 };
 
@@ -60,6 +63,11 @@ struct mail_message {
 	 * The readable text, lines ending in "\n", trailing white space trimmed:
 	 * the text/plain body (format=flowed lines joined), or the HTML body
 	 * converted to text when there is no plain text. "" when there is neither.
+	 * The body is the first text/plain part that is not an attachment, as
+	 * Python's email get_body() chooses it: a text part is an attachment
+	 * when its disposition says so, or when it has a file name and is not
+	 * the first of its kind. Unnamed text parts after it (text split around
+	 * an inline file) are joined to it after a blank line.
 	 */
 	const char *text;
 	/*
@@ -69,11 +77,11 @@ struct mail_message {
 	 * signature after "-- ". Equal to text when trimming would leave nothing.
 	 */
 	const char *visible_text;
-	const char *html; /* the first text/html body, decoded to UTF-8; NULL if none */
+	const char *html; /* the text/html body, chosen likewise, decoded to UTF-8; NULL if none */
 	/* What the body was read as ("shift_jis", "utf-8"); NULL without a body. */
 	const char *charset_used;
 
-	/* Every part that is not body text, in message order. */
+	/* Every part that is not body text, in message order (the inline ones too). */
 	struct mail_attachment *attachments;
 	int n_attachments;
 
@@ -96,7 +104,9 @@ struct mail_message {
 
 /**
  * Parses the `len` bytes at `data` as one RFC 5322 message into `out`, all
- * of whose memory comes from `a`. A leading mbox "From " line is skipped.
+ * of whose memory comes from `a`. A leading mbox "From " line is skipped. A
+ * header block without the empty line after it ends at the first line that
+ * is neither a field nor a continuation, which starts the body.
  *
  * `max_size` is the largest raw message accepted (0 means
  * MAIL_MAX_SIZE_DEFAULT); a larger one gives E_TOO_LARGE before any parsing.

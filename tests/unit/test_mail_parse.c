@@ -395,6 +395,235 @@ static void test_message_rfc822(void)
 	CHECK(!msg.bounce && msg.bounced_message_id == NULL && !msg.auto_submitted);
 }
 
+/* Apple Mail names its inline text parts: the first is the body, as Python's get_body() reads it */
+static void test_inline_text_with_filename(void)
+{
+	if (!parse_file("inline-text-with-filename.eml", NULL))
+		return;
+	CHECK_STR(msg.subject, "Colis abîmé");
+	check_from("Claire Martin", "claire@example.fr");
+	CHECK_STR(msg.text, "Bonjour,\n\nle colis est arrivé abîmé, voici la photo.");
+	CHECK_STR(msg.charset_used, "utf-8");
+	CHECK(msg.html == NULL);
+	/* the body is not listed again; a named text part after it is a file */
+	CHECK(msg.n_attachments == 2);
+	if (msg.n_attachments != 2)
+		return;
+	CHECK_STR(msg.attachments[0].filename, "IMG_0042.jpg");
+	CHECK_STR(msg.attachments[0].content_type, "image/jpeg");
+	CHECK_STR(msg.attachments[0].content_id, "8E2F8C4B-0042@example.fr");
+	/* inline, but no HTML shows it: a file the agent must see */
+	CHECK(!msg.attachments[0].is_inline && msg.attachments[0].size == 22);
+	CHECK_STR(msg.attachments[1].filename, "commande.txt");
+	CHECK_STR(msg.attachments[1].content_type, "text/plain");
+	CHECK(!msg.attachments[1].is_inline && msg.attachments[1].size == 22 &&
+	      memcmp(msg.attachments[1].data, "Commande 7731, 2 x bol", 22) == 0);
+}
+
+/* Unnamed text parts around an inline file are one body, with one blank line between */
+static void test_inline_text_split(void)
+{
+	if (!parse_file("inline-text-split.eml", NULL))
+		return;
+	CHECK_STR(msg.subject, "Facture manquante");
+	CHECK_STR(msg.text, "Hello, here is the invoice you sent me:\n\n"
+			    "It shows the wrong address. Can you fix it?\n\nClaire");
+	CHECK(msg.n_attachments == 1);
+	if (msg.n_attachments != 1)
+		return;
+	CHECK_STR(msg.attachments[0].filename, "invoice-7731.pdf");
+	CHECK_STR(msg.attachments[0].content_type, "application/pdf");
+	CHECK(!msg.attachments[0].is_inline && msg.attachments[0].size == 18);
+}
+
+static void test_body_choice(void)
+{
+	/* one inline text part with a name is the body, not a file */
+	CHECK(parse_string("Subject: x\nContent-Type: text/plain; name=notes.txt\n"
+			   "Content-Disposition: inline; filename=notes.txt\n\nhello",
+			   NULL) == E_OK);
+	CHECK_STR(msg.text, "hello");
+	CHECK(msg.n_attachments == 0);
+	/* a name and no disposition: the body too */
+	CHECK(parse_string("Subject: x\nContent-Type: text/plain; name=notes.txt\n\nhello", NULL) ==
+	      E_OK);
+	CHECK_STR(msg.text, "hello");
+	CHECK(msg.n_attachments == 0);
+	/* "attachment" is a file even when it is the only text */
+	CHECK(parse_string("Subject: x\nContent-Type: text/plain\n"
+			   "Content-Disposition: attachment\n\nhello",
+			   NULL) == E_OK);
+	CHECK_STR(msg.text, "");
+	CHECK(msg.n_attachments == 1 && msg.attachments[0].filename == NULL);
+	/* a named HTML part after the HTML body is a file, and a named text after the text */
+	CHECK(parse_string("Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n"
+			   "--b\nContent-Type: text/html\n\n<p>one</p>\n"
+			   "--b\nContent-Type: text/html; name=page.html\n\n<p>two</p>\n"
+			   "--b\nContent-Type: text/plain; name=a.txt\n\nplain\n"
+			   "--b\nContent-Type: text/plain; name=b.txt\n\nfile\n--b--\n",
+			   NULL) == E_OK);
+	CHECK_STR(msg.text, "plain");
+	CHECK_STR(msg.html, "<p>one</p>");
+	CHECK(msg.n_attachments == 2);
+	if (msg.n_attachments == 2) {
+		CHECK_STR(msg.attachments[0].filename, "page.html");
+		CHECK_STR(msg.attachments[1].filename, "b.txt");
+	}
+}
+
+/* Parts the HTML shows by cid: are inline; every other part is a file to list */
+static void test_inline_cid_images(void)
+{
+	static const struct {
+		const char *filename, *type, *cid;
+		int is_inline;
+		size_t size;
+	} want[] = {
+		{NULL, "image/png", "logo@mail.example.kr", 1, 73}, /* cid:logo%40mail... */
+		{"photo.jpg", "image/jpeg", "photo.1@mail.example.kr", 1, 22}, /* CID: */
+		{NULL, "image/gif", "unused@mail.example.kr", 0, 43}, /* inline, not shown */
+		{"order.pdf", "application/pdf", NULL, 0, 16},
+	};
+
+	if (!parse_file("inline-cid-images.eml", NULL))
+		return;
+	CHECK_STR(msg.subject, "Wrong colour");
+	check_from("정하늘", "haneul@example.kr");
+	CHECK(msg.n_cc == 1 && strcmp(msg.cc[0].email, "orders@shop.example") == 0);
+	CHECK_STR(msg.text, "The mug came in red, I ordered blue. Photo below.\n\n[logo]");
+	CHECK(msg.html && strstr(msg.html, "<img src=\"cid:logo%40mail.example.kr\""));
+	CHECK(msg.n_attachments == 4);
+	for (int i = 0; i < 4 && i < msg.n_attachments; i++) {
+		const struct mail_attachment *at = &msg.attachments[i];
+
+		if (want[i].filename)
+			CHECK_STR(at->filename, want[i].filename);
+		else
+			CHECK(at->filename == NULL);
+		CHECK_STR(at->content_type, want[i].type);
+		if (want[i].cid)
+			CHECK_STR(at->content_id, want[i].cid);
+		else
+			CHECK(at->content_id == NULL);
+		CHECK(at->is_inline == want[i].is_inline && at->size == want[i].size);
+	}
+}
+
+/* What counts as a cid: URL naming a part, on hostile HTML */
+static void test_cid_references(void)
+{
+	static const struct {
+		const char *html;
+		int shown;
+	} cases[] = {
+		{"<img src=cid:a@b>", 1},
+		{"<img src='CiD:a%40b'>", 1},
+		{"url(cid:a@b)", 1},
+		{"<img src=\"cid:a@b.extra\">", 0},
+		{"<img src=\"cid:a@\">", 0},
+		{"<img src=\"cid:%zz\">", 0}, /* a malformed escape stays as it is */
+		{"<img src=\"a@b\">", 0},     /* not a cid: URL */
+		{"cid:", 0},		      /* at the end, empty */
+		{"<p>cid:a@b</p>", 0}, /* as the web app reads it, the URL runs to '>': "a@b</p" */
+		{"<img src=\"cid:a%4", 0}, /* cut off */
+	};
+	char buf[4096], id[1201];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf),
+			 "Subject: x\nContent-Type: multipart/related; boundary=b\n\n"
+			 "--b\nContent-Type: text/html\n\n%s\n"
+			 "--b\nContent-Type: image/png\nContent-ID: <a@b>\n\npng\n--b--\n",
+			 cases[i].html);
+		CHECK(parse_string(buf, NULL) == E_OK);
+		CHECK(msg.n_attachments == 1);
+		if (msg.n_attachments == 1 && msg.attachments[0].is_inline != cases[i].shown)
+			fprintf(stderr, "cid case %zu: '%s'\n", i, cases[i].html);
+		CHECK(msg.n_attachments == 1 && msg.attachments[0].is_inline == cases[i].shown);
+	}
+	/* a URL longer than any Content-ID line is not looked up */
+	memset(id, 'i', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	snprintf(buf, sizeof(buf),
+		 "Subject: x\nContent-Type: multipart/related; boundary=b\n\n"
+		 "--b\nContent-Type: text/html\n\n<img src=cid:%s>\n"
+		 "--b\nContent-Type: image/png\nContent-ID: <%s>\n\npng\n--b--\n",
+		 id, id);
+	CHECK(parse_string(buf, NULL) == E_OK);
+	CHECK(msg.n_attachments == 1 && !msg.attachments[0].is_inline);
+	id[900] = '\0';
+	snprintf(buf, sizeof(buf),
+		 "Subject: x\nContent-Type: multipart/related; boundary=b\n\n"
+		 "--b\nContent-Type: text/html\n\n<img src=cid:%s>\n"
+		 "--b\nContent-Type: image/png\nContent-ID: <%s>\n\npng\n--b--\n",
+		 id, id);
+	CHECK(parse_string(buf, NULL) == E_OK);
+	CHECK(msg.n_attachments == 1 && msg.attachments[0].is_inline);
+	/* a Content-ID and no HTML: nothing shows it */
+	CHECK(parse_string("Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n"
+			   "--b\nContent-Type: text/plain\n\nsee cid:a@b\n"
+			   "--b\nContent-Type: image/png\nContent-ID: <a@b>\n\npng\n--b--\n",
+			   NULL) == E_OK);
+	CHECK(msg.n_attachments == 1 && !msg.attachments[0].is_inline);
+}
+
+/* An HTML of a million cid: URLs and parts sharing one Content-ID: each part marked, once */
+static void test_cid_many(void)
+{
+	const char *head = "Subject: x\nContent-Type: multipart/related; boundary=b\n\n"
+			   "--b\nContent-Type: text/html\n\n";
+	const char *tail = "\n--b\nContent-Type: image/png\nContent-ID: <a@b>\n\none\n"
+			   "--b\nContent-Type: image/png\nContent-ID: <a@b>\n\ntwo\n"
+			   "--b\nContent-Type: image/png\nContent-ID: <c@d>\n\nthree\n--b--\n";
+	size_t n = 1000000, hl = strlen(head), tl = strlen(tail), len = hl + 6 * n + 9 + tl;
+	char *data = malloc(len + 1), *o = data;
+
+	memcpy(o, head, hl), o += hl;
+	for (size_t i = 0; i < n; i++)
+		memcpy(o, "cid:x ", 6), o += 6;
+	memcpy(o, "cid:a%40b", 9), o += 9;
+	memcpy(o, tail, tl + 1);
+	CHECK(parse_bytes(data, len, 0, NULL) == E_OK);
+	CHECK(msg.n_attachments == 3);
+	if (msg.n_attachments == 3)
+		CHECK(msg.attachments[0].is_inline && msg.attachments[1].is_inline &&
+		      !msg.attachments[2].is_inline);
+}
+
+/* A header block that runs into the body: the body starts at the first line that is no field */
+static void test_no_blank_line(void)
+{
+	if (!parse_file("no-blank-line.eml", NULL))
+		return;
+	CHECK_STR(msg.subject, "Where is my order?");
+	check_from("Bob Lee", "bob@example.com");
+	CHECK_STR(msg.message_id, "no-blank-line@mail.example.com");
+	CHECK(msg.date_us == INT64_C(1796116320000000));
+	CHECK_STR(msg.text, "Hello,\nmy order 5521 has not arrived yet.\n\nThanks, Bob");
+	CHECK(msg.n_attachments == 0);
+
+	/* LF, with a folded field before the body */
+	CHECK(parse_string("From: a@example.com\nSubject: late\n order\nDear support, my order is "
+			   "late.\nThanks",
+			   NULL) == E_OK);
+	CHECK_STR(msg.subject, "late order");
+	CHECK_STR(msg.text, "Dear support, my order is late.\nThanks");
+	/* the first line of the body may look like anything but a field */
+	CHECK(parse_string("Subject: x\r\n-----\r\nhi", NULL) == E_OK);
+	CHECK_STR(msg.text, "-----\nhi");
+	CHECK(parse_string("Subject: x\n\xC3\xA9t\xC3\xA9: yes\n", NULL) == E_OK);
+	CHECK_STR(msg.text, "été: yes");
+	/* MIME fields before the body still count */
+	CHECK(parse_string("Subject: x\nContent-Type: text/plain; charset=iso-8859-1\nK\xF6ln\n",
+			   NULL) == E_OK);
+	CHECK_STR(msg.text, "Köln");
+	/* a blank line where it belongs changes nothing */
+	CHECK(parse_string("Subject: x\n\nBody: not a field\n", NULL) == E_OK);
+	CHECK_STR(msg.text, "Body: not a field");
+	CHECK(parse_string("Subject: x\r\n\r\nhi", NULL) == E_OK);
+	CHECK_STR(msg.text, "hi");
+}
+
 static void test_html_only(void)
 {
 	if (!parse_file("html-only.eml", NULL))
@@ -1138,6 +1367,9 @@ UNIT_MAIN(UNIT_TEST(test_charsets), UNIT_TEST(test_encoded_words_b_and_q),
 	  UNIT_TEST(test_encoded_words_split), UNIT_TEST(test_encoded_words_mixed),
 	  UNIT_TEST(test_encoded_words_wrong_charset), UNIT_TEST(test_rfc2231_filenames),
 	  UNIT_TEST(test_nested_multipart), UNIT_TEST(test_message_rfc822),
+	  UNIT_TEST(test_inline_text_with_filename), UNIT_TEST(test_inline_text_split),
+	  UNIT_TEST(test_body_choice), UNIT_TEST(test_inline_cid_images),
+	  UNIT_TEST(test_cid_references), UNIT_TEST(test_cid_many), UNIT_TEST(test_no_blank_line),
 	  UNIT_TEST(test_html_only), UNIT_TEST(test_html_meta_charset),
 	  UNIT_TEST(test_broken_base64), UNIT_TEST(test_missing_content_type),
 	  UNIT_TEST(test_lying_charset), UNIT_TEST(test_unlabelled_8bit),

@@ -348,7 +348,9 @@ describe('email', () => {
 			'<p>상자가 찌그러졌어요:</p><img id="shot" src="cid:shot%40phone.example"><img id="evil" src="cid:evil@x">' +
 			'<img id="remote" src="https://images.example.com/tracker.png">\r\n' +
 			`--RR\r\nContent-Type: image/png\r\nContent-ID: <shot@phone.example>\r\nContent-Transfer-Encoding: base64\r\n\r\n${png(3, 2).toString('base64')}\r\n` +
-			`--RR\r\nContent-Type: image/svg+xml\r\nContent-ID: <evil@x>\r\n\r\n${svg}\r\n--RR--\r\n`);
+			`--RR\r\nContent-Type: image/svg+xml\r\nContent-ID: <evil@x>\r\n\r\n${svg}\r\n` +
+			`--RR\r\nContent-Type: image/png; name="unseen.png"\r\nContent-Disposition: inline\r\nContent-ID: <unseen@phone.example>\r\n` +
+			`Content-Transfer-Encoding: base64\r\n\r\n${png(2, 2).toString('base64')}\r\n--RR--\r\n`);
 		const res = await server.admin('POST', '/mail/inbound?mailbox=support@shop.example', raw);
 		await open('#/tickets/' + res.ticket_id, 'iframe.email[srcdoc*="data:image/png;base64,"]');
 		const frame = await page.locator('iframe.email').elementHandle().then((h) => h.contentFrame());
@@ -356,6 +358,10 @@ describe('email', () => {
 		await frame.locator('p', { hasText: '상자가 찌그러졌어요' }).waitFor(); // laid out, not just parsed
 		assert.deepEqual(await frame.evaluate(() => ['evil', 'remote'].map((id) => document.getElementById(id).naturalWidth)), [0, 0]);
 		await page.locator('.images-blocked').waitFor();
+		// the image the email shows is not listed again as a file; the SVG it cannot show and the
+		// inline image its HTML never names are
+		const files = await page.locator('.msg .attachments li a').allTextContents();
+		assert.deepEqual(files, ['attachment', 'unseen.png']);
 		await page.waitForTimeout(500); // the frame's second document is painted for the screenshot
 		await screenshot(page, 'ticket-mail-inline-image');
 	});

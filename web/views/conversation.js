@@ -49,10 +49,22 @@ const dataUrl = (blob) => new Promise((resolve, reject) => {
 	reader.readAsDataURL(blob);
 });
 
+const showable = (a) => a.content_id && INLINE_TYPES.includes(a.content_type) && a.size <= INLINE_MAX;
+
+/**
+ * The files the email's frame shows in place (inline images its HTML names
+ * by cid:), which the list of files leaves out. deskd marks them `inline`;
+ * the HTML is asked too, for emails stored before `inline` meant that.
+ */
+export function shownInline(m) {
+	if (!m.html) return new Set();
+	const named = new Set([...m.html.matchAll(CID)].map(([, ref]) => unescapeCid(ref)));
+	return new Set((m.attachments || []).filter((a) => a.inline && showable(a) && named.has(a.content_id)));
+}
+
 /** The email's HTML with each cid: URL of an inline image replaced by the image's data. */
 export async function withInlineImages(source, files) {
-	const byCid = new Map(files.filter((a) => a.content_id && INLINE_TYPES.includes(a.content_type) && a.size <= INLINE_MAX)
-		.map((a) => [a.content_id, a]));
+	const byCid = new Map(files.filter(showable).map((a) => [a.content_id, a]));
 	const refs = new Map();
 	for (const [, ref] of source.matchAll(CID)) if (byCid.has(unescapeCid(ref))) refs.set(ref, byCid.get(unescapeCid(ref)));
 	if (!refs.size) return source;
@@ -101,7 +113,8 @@ function EmailFrame({ source, files }) {
 }
 
 function Attachments({ m }) {
-	const files = m.attachments || [];
+	const shown = shownInline(m);
+	const files = (m.attachments || []).filter((a) => !shown.has(a));
 	const raw = apiPath(m.raw_url);
 	if (!files.length && !raw) return null;
 	return html`<div class="attachments">
