@@ -2622,19 +2622,3 @@ enum err_code mail_parse(const char *data, size_t len, size_t max_size,
 		memset(out, 0, sizeof(*out));
 	return rc;
 }
-
-int64_t mail_subject_ticket_number(const char *subject)
-{
-	const char *s = subject;
-
-	while (s && (s = strstr(s, "[#")) != NULL) {
-		int64_t n = 0;
-		int digits = 0;
-
-		for (s += 2; *s >= '0' && *s <= '9' && digits < 19; s++, digits++)
-			n = n * 10 + (*s - '0');
-		if (*s == ']' && digits > 0 && digits <= 18 && n > 0)
-			return n;
-	}
-	return 0;
-}

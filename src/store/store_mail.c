@@ -6,10 +6,9 @@
  * `mail_ids`, which is how replies find their ticket and how a second
  * delivery of the same email finds the first. See docs/ARCHITECTURE.md, "Email".
  */
+#include "core/mail.h"
 #include "core/render.h"
 #include "core/ticket.h"
-#include "mail/bounce.h"
-#include "mail/parse.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -851,7 +850,7 @@ struct ingest {
 
 /*
  * A bounce of the latest attempt (or of none named) marks the message; one of
- * an earlier attempt is only an event (mail/bounce.h).
+ * an earlier attempt is only an event (core/mail.h).
  */
 static enum err_code record_bounce(struct db *db, const struct mail_message *m,
 				   const struct mail_ref *orig, const char *key,

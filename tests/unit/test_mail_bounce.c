@@ -5,10 +5,10 @@
  * returns the headers of the email that bounced, and mail_parse gives that
  * field as bounced_attempt, read from the same header block as
  * bounced_message_id: a text/rfc822-headers part, a returned message/rfc822,
- * or the report's own text when it has neither; mail/bounce.c says what the
+ * or the report's own text when it has neither; core/mail.c says what the
  * value means.
  */
-#include "mail/bounce.h"
+#include "core/mail.h"
 #include "mail/parse.h"
 #include "mail/smtp.h"
 
