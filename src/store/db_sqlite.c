@@ -188,6 +188,13 @@ struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 					  "PRAGMA journal_size_limit=67108864;"
 					  "PRAGMA cache_size=-16000;"
 					/*
+					 * each write runs in a savepoint of the writer's
+					 * batch, whose journal of the pages it changes
+					 * spilled into a temporary file past 64 KB: two
+					 * pwrites per page, on every create
+					 */
+					  "PRAGMA temp_store=MEMORY;"
+					/*
 					 * readers are many (one per busy connection): a
 					 * small cache each, and mmap shares the OS page cache
 					 */
