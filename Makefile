@@ -16,7 +16,7 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 
 DATA ?= ./deskd-data
 
-.PHONY: all run test deps test-deps clean bench fuzz
+.PHONY: all run test deps test-deps clean bench fuzz fuzz-long
 
 all: build/deskd
 
@@ -80,8 +80,13 @@ test: test-deps
 
 bench: deps
 	$(MAKE) build/deskd
+	sh bench/creates.sh
 	sh bench/run.sh
 	sh bench/mail.sh
+
+# every fuzz target for 10M executions or FUZZ_LONG_SECONDS each (docs/TESTING.md); not in `test`
+fuzz-long: test-deps
+	bash tests/fuzz/long.sh
 
 clean:
 	rm -rf build

@@ -25,13 +25,7 @@ echo "RSS idle (empty database): $(rss)"
 figures() { grep -E 'Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors' | sed 's/^ */    /'; }
 
 echo "creates, 1 client:";  MODE=tickets COUNT=100000000 wrk -t1 -c1 -d10s -s bench/load.lua --latency $URL | figures
-echo "creates, 32 clients:"
-MODE=tickets COUNT=100000000 wrk -t2 -c32 -d15s -s bench/load.lua --latency $URL >"$dir/wrk.out" &
-load=$!
-sleep 8
-echo "RSS under load: $(rss)"
-wait $load
-figures <"$dir/wrk.out"
+# creates with 32 clients: bench/creates.sh (5 runs on fresh folders and on 1M tickets)
 
 # wrk runs for a duration, so loading stops when the server has enough rows
 last_id() {
@@ -44,6 +38,7 @@ load_until() { # MODE TARGET: wrk until the newest ticket (or message) id reache
 	start=$(date +%s)
 	while kill -0 $loader 2>/dev/null; do
 		sleep 2
+		[ -n "${rss_shown:-}" ] || { echo "    RSS under load (32 clients): $(rss)"; rss_shown=1; }
 		n=$(count_of "$1")
 		[ "${n:-0}" -lt "$2" ] || break
 	done
