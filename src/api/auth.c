@@ -157,8 +157,10 @@ static enum err_code by_token(struct req *r, const char *token)
 
 	r->token_hash = arena_strdup(&r->arena, hash);
 	free(hash);
-	if (rc == E_UNAUTHORIZED)
+	if (rc == E_UNAUTHORIZED) {
+		r->invalid_token = 1;
 		return error_set(&r->err, E_UNAUTHORIZED, "invalid or revoked token");
+	}
 	return rc;
 }
 

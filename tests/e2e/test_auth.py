@@ -171,6 +171,41 @@ class LoginTest(E2ETestCase):
             self.expect_error(r, 401, "unauthorized", "Authorization: %r" % value)
 
 
+    def test_401_says_how_to_authenticate(self):
+        """RFC 6750: every 401 names the Bearer scheme and the realm; a token
+        that was sent and refused is also called invalid_token, while a
+        request that sent no token gets no error code."""
+        plain = 'Bearer realm="deskd"'
+        invalid = 'Bearer realm="deskd", error="invalid_token"'
+        r = self.as_admin("POST", "/api/v1/tokens", {"name": "gone " + unique()})
+        self.expect(r, 201)
+        revoked = r.body["token"]
+        self.expect(self.as_admin("DELETE", "/api/v1/tokens/%d" % r.body["id"]), 204)
+        for what, kw, expect in (
+                ("no credentials", {}, plain),
+                ("unknown token", {"token": "dsk_" + "0" * 43}, invalid),
+                ("token with a byte changed", {"token": self.agent[:-1] + "x"}, invalid),
+                ("revoked token", {"token": revoked}, invalid),
+                ("hostile token", {"headers": {"Authorization": "Bearer \"; a=b, error=x"}},
+                 invalid),
+                ("not a bearer header", {"headers": {"Authorization": "Basic YWRtaW46eA=="}},
+                 plain),
+                ("forged cookie", {"cookie": "deskd_session=" + "A" * 43}, plain)):
+            for path in ("/api/v1/auth/me", "/api/v1/users", "/metrics"):
+                with self.subTest(what=what, path=path):
+                    r = self.req("GET", path, **kw)
+                    self.expect_error(r, 401, "unauthorized")
+                    self.assertEqual(r.headers.get_all("WWW-Authenticate"), [expect])
+        r = self.req("POST", "/api/v1/auth/login",
+                     {"email": ADMIN_EMAIL, "password": "not-the-password"})
+        self.expect_error(r, 401, "unauthorized")
+        self.assertEqual(r.headers.get_all("WWW-Authenticate"), [plain])
+        # answers that are not 401 carry none
+        for r in (self.as_agent("GET", "/api/v1/auth/me"), self.as_agent("GET", "/api/v1/users")):
+            self.assertIn(r.status, (200, 403), r)
+            self.assertIsNone(r.headers.get("WWW-Authenticate"), r)
+
+
 class DeactivationAndRevocationTest(E2ETestCase):
 
     def test_deactivated_user_is_locked_out(self):
