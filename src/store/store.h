@@ -303,6 +303,16 @@ enum err_code store_ticket_counts(struct store *st, struct ticket_counts *out, s
 				  struct error *err);
 #define STORE_COUNT_TAGS 32
 
+/**
+ * The unsolved tickets carrying each of the n `tags` (as stored: lower-case),
+ * by tag, status, assignee and channel, read in one snapshot and copied into
+ * `a`: for a tag outside the shared by_tag, or a view that filters a tag
+ * together with an assignee or channel. Not shared: each tag costs one walk of
+ * its own tickets. A tag no unsolved ticket carries gives no rows.
+ */
+enum err_code store_tag_counts(struct store *st, const char *const *tags, int n, count_list *out,
+			       struct arena *a, struct error *err);
+
 /* --- search (store_search.c) --- */
 
 struct search_hit {
