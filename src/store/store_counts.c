@@ -37,13 +37,13 @@ static const char *const unsolved[] = { "new", "open", "pending", "on-hold" };
 	" SELECT u.tag, u.status, u.n FROM u JOIN top ON top.tag = u.tag"
 
 /*
- * One tag's unsolved tickets, from its range of ticket_tags_tag to the
- * tickets by id (CROSS JOIN keeps SQLite on that order).
+ * One tag's unsolved tickets, from the tag's rows alone: they carry their
+ * ticket's status, assignee and channel (migration 0005), so this reads the
+ * unsolved ranges of the tag in ticket_tags_created and no ticket.
  */
 #define SQL_ONE_TAG                                                                                \
-	"SELECT g.tag, t.status, t.assignee_id, t.channel, count(*)"                                \
-	" FROM ticket_tags g CROSS JOIN tickets t WHERE g.tag = $5 AND t.id = g.ticket_id"          \
-	" AND t.status IN ($1, $2, $3, $4) GROUP BY g.tag, t.status, t.assignee_id, t.channel"
+	"SELECT tag, status, assignee_id, channel, count(*) FROM ticket_tags"                      \
+	" WHERE tag = $5 AND status IN ($1, $2, $3, $4) GROUP BY tag, status, assignee_id, channel"
 
 struct count_read {
 	count_list *list;
