@@ -37,3 +37,13 @@ DROP INDEX ticket_tags_tag;
 CREATE INDEX tickets_status_assignee ON tickets(status, assignee_id, updated_at, id, channel);
 CREATE INDEX tickets_status_channel ON tickets(status, channel, updated_at, id, assignee_id);
 CREATE INDEX tickets_assignee_channel ON tickets(assignee_id, channel, updated_at, id);
+
+-- Failed-login counts, shared by every node and kept across restarts: per
+-- key (the hex SHA-256 of 'account:EMAIL' or 'address:IP'), the start of its
+-- 15-minute window and the attempts in it.
+CREATE TABLE login_attempts (
+	key TEXT PRIMARY KEY,
+	window_start INTEGER NOT NULL,
+	attempts INTEGER NOT NULL
+);
+CREATE INDEX login_attempts_window ON login_attempts(window_start);

@@ -92,9 +92,11 @@ class Response(tuple):
 
 
 class Server:
-    """One deskd process on a free port with its own data and database."""
+    """One deskd process on a free port with its own data and database, or
+    with the database of another Server (beside=it: a second node on the same
+    PostgreSQL; it leaves the database to that one to drop)."""
 
-    def __init__(self, backend=None):
+    def __init__(self, backend=None, beside=None):
         self.backend = backend or BACKEND
         self.data = tempfile.mkdtemp(prefix="deskd-e2e-")
         self.proc = None
@@ -102,7 +104,11 @@ class Server:
         self.stderr_path = os.path.join(self.data, "stderr.log")
         self._stderr = None
         self.pgdb = None
-        if self.backend == "postgres":
+        if beside:
+            if beside.backend != "postgres":
+                raise ServerError("only PostgreSQL is shared by several servers")
+            self.backend, self.db = beside.backend, beside.db
+        elif self.backend == "postgres":
             if not PGHOST:
                 raise ServerError("DESKD_TEST_PGHOST must name the cluster's socket directory")
             self.pgdb = "deskd_" + uuid.uuid4().hex[:16]
