@@ -16,8 +16,9 @@ BEGIN
 		FROM tickets t WHERE t.id = NEW.ticket_id;
 	RETURN NEW;
 END $$;
+-- deskd inserts tag rows with these fields; this fills those of any other writer
 CREATE TRIGGER ticket_tags_fill BEFORE INSERT ON ticket_tags
-	FOR EACH ROW EXECUTE FUNCTION ticket_tags_fill();
+	FOR EACH ROW WHEN (NEW.status IS NULL) EXECUTE FUNCTION ticket_tags_fill();
 CREATE FUNCTION tickets_tags_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	UPDATE ticket_tags SET status = NEW.status, updated_at = NEW.updated_at,

@@ -12,7 +12,8 @@ ALTER TABLE ticket_tags ADD COLUMN channel TEXT;
 UPDATE ticket_tags SET (status, updated_at, assignee_id, channel) =
 	(SELECT t.status, t.updated_at, t.assignee_id, t.channel FROM tickets t
 	 WHERE t.id = ticket_tags.ticket_id);
-CREATE TRIGGER ticket_tags_fill AFTER INSERT ON ticket_tags BEGIN
+-- deskd inserts tag rows with these fields; this fills those of any other writer
+CREATE TRIGGER ticket_tags_fill AFTER INSERT ON ticket_tags WHEN NEW.status IS NULL BEGIN
 	UPDATE ticket_tags SET (status, updated_at, assignee_id, channel) =
 		(SELECT t.status, t.updated_at, t.assignee_id, t.channel FROM tickets t
 		 WHERE t.id = NEW.ticket_id)

@@ -130,9 +130,11 @@ static enum err_code set_tags(struct db *db, int64_t id, const char **tags, int 
 	for (int i = 0; !rc && i < n; i++) {
 		struct db_arg args[] = { DB_I(id), DB_S(tags[i]) };
 
+		/* the ticket's view fields come along (migration 0005): no second write */
 		rc = db_query(db,
-			      "INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)"
-			      " ON CONFLICT DO NOTHING",
+			      "INSERT INTO ticket_tags (ticket_id, tag, status, updated_at,"
+			      " assignee_id, channel) SELECT id, $2, status, updated_at, assignee_id,"
+			      " channel FROM tickets WHERE id = $1 ON CONFLICT DO NOTHING",
 			      args, 2, NULL, NULL);
 	}
 	return rc ? store_fail(db, rc, err, "setting tags") : E_OK;
