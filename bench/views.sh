@@ -5,6 +5,7 @@
 # The desk is made with SQL (bench/tickets.sql), not through the API: loading
 # 1M tickets through the API (bench/run.sh) takes minutes the figures do not
 # need. Each view runs 1 client for EACH seconds (default 5) on 127.0.0.1 only.
+# KEEP=1 keeps the PostgreSQL database (to EXPLAIN ANALYZE its queries).
 set -eu
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
@@ -82,5 +83,7 @@ tag=t1&assignee=none&channel=chat&status=new,open,pending,on-hold
 VIEWS
 if [ -n "${PGHOST:-}" ]; then
 	kill $pid; wait $pid 2>/dev/null || true; pid=
-	psql -h "$PGHOST" -U postgres -qc "DROP DATABASE $dbname" postgres
+	if [ -n "${KEEP:-}" ]; then echo "kept database $dbname"; else
+		psql -h "$PGHOST" -U postgres -qc "DROP DATABASE $dbname" postgres
+	fi
 fi
