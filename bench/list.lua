@@ -3,6 +3,8 @@ local views = {
 	"/api/v1/tickets?status=new,open&limit=25",
 	"/api/v1/tickets?status=open&sort=-created_at&limit=25",
 	"/api/v1/tickets?tag=t7&limit=25",
+	"/api/v1/tickets?tag=t7&status=new,open&limit=25",
+	"/api/v1/tickets?tag=t3&status=open&sort=-created_at&limit=25",
 	"/api/v1/tickets?channel=email&limit=50",
 	"/api/v1/tickets?assignee=none&limit=25",
 	"/api/v1/tickets?limit=100",

@@ -9,7 +9,6 @@
 #include "util/timeutil.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,27 +17,20 @@
 #define SESSION_COOKIE "deskd_session"
 #define SESSION_LIFETIME_US ((int64_t)14 * 86400 * 1000000)
 
-/* --- failed-login throttling (in memory, per node) --- */
+/*
+ * --- failed-login throttling ---
+ *
+ * Counted in the database (store_login.c), so every node on one PostgreSQL
+ * and a restarted node see the same counts. Keys are digests of the account
+ * or address: the table holds no email address or IP in the clear, and every
+ * node derives the same key without sharing a secret.
+ */
 
-#define THROTTLE_SLOTS 4096
 #define THROTTLE_WINDOW_US ((int64_t)15 * 60 * 1000000)
 #define MAX_FAILS_ACCOUNT 5
 #define MAX_FAILS_ADDRESS 20
 
-static struct {
-	uint64_t key;
-	int fails;
-	int64_t window_start;
-} throttle[THROTTLE_SLOTS];
-static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static unsigned char shorthash_key[crypto_shorthash_KEYBYTES];
 static char *dummy_hash;
-
-static void make_key(void)
-{
-	crypto_shorthash_keygen(shorthash_key);
-}
 
 static void make_dummy(void)
 {
@@ -47,88 +39,47 @@ static void make_dummy(void)
 		die("cannot hash");
 }
 
-/* Keyed, so nobody can pick an address that lands in someone else's slot. */
-static uint64_t key_of(const char *kind, const char *value)
+static const char *key_of(struct req *r, const char *kind, const char *value)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	unsigned char out[crypto_shorthash_BYTES];
-	char *text;
-	uint64_t h;
+	char *text = arena_printf(&r->arena, "%s:%s", kind, value), *hex = auth_digest(text);
+	const char *key = arena_strdup(&r->arena, hex);
 
-	pthread_once(&once, make_key);
-	if (asprintf(&text, "%s:%s", kind, value) < 0)
-		die("out of memory");
-	crypto_shorthash(out, (const unsigned char *)text, strlen(text), shorthash_key);
-	free(text);
-	memcpy(&h, out, sizeof(h));
-	return h ? h : 1;
+	free(hex);
+	return key;
+}
+
+/* Seconds until the window of `c` ends: what a refused caller waits. */
+static int64_t wait_of(const struct login_count *c, int64_t now)
+{
+	int64_t left = c->window_start + THROTTLE_WINDOW_US - now;
+
+	return left > 0 ? left / 1000000 + 1 : 1;
 }
 
 /*
- * The slot of `key`: its own, else a free or expired one among the next
- * PROBES, so one key never evicts another that is still counting. Call with
- * throttle_lock held; -1 when all are busy (then the caller waits too).
+ * Counts the attempt for the address and the account before the password is
+ * checked, so parallel guesses are counted too. *wait is the seconds to wait
+ * when either is over its limit (the attempt is then taken back from both),
+ * else 0. A successful login clears its account and takes its address's
+ * attempt back.
  */
-#define PROBES 8
-
-static int slot_of(uint64_t key, int64_t now, int create)
+static enum err_code take_attempt(struct req *r, const char *keys[2], int64_t now, int64_t *wait)
 {
-	int free_slot = -1;
+	struct login_count c[2];
+	enum err_code rc = store_login_count(r->app->store, keys, 2, now, THROTTLE_WINDOW_US, c,
+					     &r->err);
 
-	for (int k = 0; k < PROBES; k++) {
-		int i = (int)((key + (uint64_t)k) % THROTTLE_SLOTS);
-
-		if (throttle[i].key == key)
-			return i;
-		if (free_slot < 0 && (!throttle[i].key ||
-				      now - throttle[i].window_start >= THROTTLE_WINDOW_US))
-			free_slot = i;
-	}
-	if (free_slot >= 0 && create) {
-		throttle[free_slot].key = key;
-		throttle[free_slot].fails = 0;
-		throttle[free_slot].window_start = now;
-	}
-	return create ? free_slot : -1;
-}
-
-/*
- * Counts an attempt before the password is checked, so parallel guesses are
- * counted too: returns the seconds to wait when `key` is over `max`, else 0.
- * A successful login takes its attempt back (forget_attempt).
- */
-static int64_t take_attempt(uint64_t key, int max, int64_t now)
-{
-	int64_t wait = 0;
-	int i;
-
-	pthread_mutex_lock(&throttle_lock);
-	i = slot_of(key, now, 1);
-	if (i < 0) {
-		wait = 60;
-	} else {
-		if (now - throttle[i].window_start >= THROTTLE_WINDOW_US) {
-			throttle[i].fails = 0;
-			throttle[i].window_start = now;
-		}
-		if (throttle[i].fails >= max)
-			wait = (throttle[i].window_start + THROTTLE_WINDOW_US - now) / 1000000 + 1;
-		else
-			throttle[i].fails++;
-	}
-	pthread_mutex_unlock(&throttle_lock);
-	return wait;
-}
-
-static void forget_attempt(uint64_t key, int all)
-{
-	int i;
-
-	pthread_mutex_lock(&throttle_lock);
-	i = slot_of(key, 0, 0);
-	if (i >= 0 && throttle[i].fails > 0)
-		throttle[i].fails = all ? 0 : throttle[i].fails - 1;
-	pthread_mutex_unlock(&throttle_lock);
+	*wait = 0;
+	if (rc)
+		return rc;
+	if (c[0].attempts > MAX_FAILS_ADDRESS)
+		*wait = wait_of(&c[0], now);
+	else if (c[1].attempts > MAX_FAILS_ACCOUNT)
+		*wait = wait_of(&c[1], now);
+	else
+		return E_OK;
+	/* a refused attempt is not counted: the count is of passwords checked */
+	return store_login_forget(r->app->store, keys, 2, NULL, &r->err);
 }
 
 /*
@@ -157,8 +108,10 @@ static enum err_code by_token(struct req *r, const char *token)
 
 	r->token_hash = arena_strdup(&r->arena, hash);
 	free(hash);
-	if (rc == E_UNAUTHORIZED)
+	if (rc == E_UNAUTHORIZED) {
+		r->invalid_token = 1;
 		return error_set(&r->err, E_UNAUTHORIZED, "invalid or revoked token");
+	}
 	return rc;
 }
 
@@ -219,8 +172,8 @@ static enum err_code too_many(struct req *r, int64_t wait)
 enum err_code api_login(struct req *r)
 {
 	static const char *const known[] = { "email", "password", NULL };
-	const char *email = NULL, *password = NULL, *hash = NULL, *addr = http_client_address(r);
-	uint64_t account_key, address_key = key_of("addr", addr);
+	const char *email = NULL, *password = NULL, *hash = NULL;
+	const char *keys[2]; /* the address's, the account's */
 	int64_t now = time_now_us(), wait;
 	int ok;
 	char *token, *csrf, *session_hash, *cookie;
@@ -232,17 +185,16 @@ enum err_code api_login(struct req *r)
 		return rc;
 	if ((rc = field_email(r, r->json, "email", 1, &email)))
 		return error_set(&r->err, E_UNAUTHORIZED, "wrong email or password");
-	account_key = key_of("user", email);
-	if ((wait = take_attempt(address_key, MAX_FAILS_ADDRESS, now)))
+	keys[0] = key_of(r, "address", http_client_address(r));
+	keys[1] = key_of(r, "account", email);
+	if ((rc = take_attempt(r, keys, now, &wait)))
+		return rc;
+	if (wait)
 		return too_many(r, wait);
-	if ((wait = take_attempt(account_key, MAX_FAILS_ACCOUNT, now))) {
-		forget_attempt(address_key, 0);
-		return too_many(r, wait);
-	}
 	if (atomic_fetch_add(&hashing, 1) >= MAX_HASHING) {
 		atomic_fetch_sub(&hashing, 1);
-		forget_attempt(address_key, 0);
-		forget_attempt(account_key, 0);
+		if ((rc = store_login_forget(r->app->store, keys, 2, NULL, &r->err)))
+			return rc;
 		return too_many(r, 1);
 	}
 	rc = store_user_by_email(r->app->store, email, &r->user, &hash, &r->arena, &r->err);
@@ -252,8 +204,8 @@ enum err_code api_login(struct req *r)
 		return rc;
 	if (!ok)
 		return error_set(&r->err, E_UNAUTHORIZED, "wrong email or password");
-	forget_attempt(account_key, 1);
-	forget_attempt(address_key, 0);
+	if ((rc = store_login_forget(r->app->store, keys, 1, keys[1], &r->err)))
+		return rc;
 
 	token = auth_random_token("");
 	csrf = auth_random_token("");

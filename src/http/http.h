@@ -63,6 +63,7 @@ struct req {
 
 	struct user user; /* the caller, once authenticated */
 	int authenticated, via_cookie;
+	int invalid_token; /* a bearer token was sent and refused (RFC 6750 invalid_token) */
 	const char *session_hash, *token_hash, *csrf_token;
 	int secure; /* reached over TLS (or says so through a trusted proxy header) */
 

@@ -232,8 +232,11 @@ static void reply_error(struct req *r)
 
 	if (r->err.position >= 0)
 		json_object_set_new(e, "position", json_integer(r->err.position));
+	/* RFC 6750: a token that was sent and refused is named; no credentials are not */
 	if (r->err.code == E_UNAUTHORIZED)
-		http_header(r, "WWW-Authenticate", "Bearer realm=\"deskd\"");
+		http_header(r, "WWW-Authenticate",
+			    r->invalid_token ? "Bearer realm=\"deskd\", error=\"invalid_token\""
+					     : "Bearer realm=\"deskd\"");
 	if (r->err.code == E_METHOD && r->allow)
 		http_header(r, "Allow", r->allow);
 	http_reply_json(r, error_http_status(r->err.code), json_pack("{so}", "error", e));
@@ -274,6 +277,28 @@ static int match(const char *pattern, const char *path, int64_t ids[2], const ch
 	return !*pattern && !*path;
 }
 
+/* 1 when `method` is one of the ", "-separated names in `list` */
+static int listed(const char *list, const char *method)
+{
+	size_t n = strlen(method);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 2 : NULL)
+		if (!strncmp(p, method, n) && (!p[n] || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/* Allow names each method once, and HEAD wherever GET is (deskd answers it). */
+static void allow_add(struct req *r, const char *method)
+{
+	const char *add[2] = { method, strcmp(method, "GET") ? NULL : "HEAD" };
+
+	for (int i = 0; i < 2 && add[i]; i++)
+		if (!listed(r->allow, add[i]))
+			r->allow = r->allow ? arena_printf(&r->arena, "%s, %s", r->allow, add[i])
+					    : add[i];
+}
+
 static enum err_code route(struct http_server *s, struct req *r)
 {
 	int path_matched = 0;
@@ -282,8 +307,7 @@ static enum err_code route(struct http_server *s, struct req *r)
 		if (!match(s->routes[i].pattern, r->path, r->ids, &r->rest))
 			continue;
 		path_matched = 1;
-		r->allow = r->allow ? arena_printf(&r->arena, "%s, %s", r->allow, s->routes[i].method)
-				    : s->routes[i].method;
+		allow_add(r, s->routes[i].method);
 		if (!strcmp(s->routes[i].method, r->method) ||
 		    (!strcmp(r->method, "HEAD") && !strcmp(s->routes[i].method, "GET"))) {
 			r->route = &s->routes[i];

@@ -159,6 +159,40 @@ enum err_code store_ticket_counts(struct store *st, struct ticket_counts *out, s
 				  struct error *err);
 #define STORE_COUNT_TAGS 32
 
+/**
+ * The unsolved tickets carrying each of the n `tags` (as stored: lower-case),
+ * by tag, status, assignee and channel, read in one snapshot and copied into
+ * `a`: for a tag outside the shared by_tag, or a view that filters a tag
+ * together with an assignee or channel. Not shared: each tag costs one walk of
+ * its own tickets. A tag no unsolved ticket carries gives no rows.
+ */
+enum err_code store_tag_counts(struct store *st, const char *const *tags, int n, count_list *out,
+			       struct arena *a, struct error *err);
+
+/* --- login attempts (store_login.c) --- */
+
+/** A key's attempts in its current window, this one included, and when the window began. */
+struct login_count {
+	int64_t attempts, window_start;
+};
+
+/**
+ * Counts one login attempt for each of the n `keys` (hex digests naming an
+ * account or an address) in one write, atomically however many nodes share
+ * the database: a key whose window (window_us long) has passed starts over at
+ * 1. Fills out[i] with the count of keys[i]. Rows of windows long over are
+ * deleted now and then.
+ */
+enum err_code store_login_count(struct store *st, const char *const *keys, int n, int64_t now,
+				int64_t window_us, struct login_count *out, struct error *err);
+
+/**
+ * Takes one attempt back from each of the n_back keys in `back`, and deletes
+ * the count of `clear` (NULL: none), in one write.
+ */
+enum err_code store_login_forget(struct store *st, const char *const *back, int n_back,
+				 const char *clear, struct error *err);
+
 /* --- search (store_search.c) --- */
 
 struct search_hit {

@@ -36,6 +36,15 @@ static const char *const unsolved[] = { "new", "open", "pending", "on-hold" };
 	" top AS (SELECT tag FROM u GROUP BY tag ORDER BY sum(n) DESC, tag LIMIT $5)"              \
 	" SELECT u.tag, u.status, u.n FROM u JOIN top ON top.tag = u.tag"
 
+/*
+ * One tag's unsolved tickets, from the tag's rows alone: they carry their
+ * ticket's status, assignee and channel (migration 0005), so this reads the
+ * unsolved ranges of the tag in ticket_tags_created and no ticket.
+ */
+#define SQL_ONE_TAG                                                                                \
+	"SELECT tag, status, assignee_id, channel, count(*) FROM ticket_tags"                      \
+	" WHERE tag = $5 AND status IN ($1, $2, $3, $4) GROUP BY tag, status, assignee_id, channel"
+
 struct count_read {
 	count_list *list;
 	struct arena *a;
@@ -74,6 +83,56 @@ static int read_by_tag(struct db_row *row, void *arg)
 	return 0;
 }
 
+static int read_one_tag(struct db_row *row, void *arg)
+{
+	struct count_read *r = arg;
+	struct ticket_count *c = LIST_PUSH(r->list, r->a);
+
+	c->tag = col_str(row, 0, r->a);
+	c->status = col_str(row, 1, r->a);
+	c->assignee_id = db_col_null(row, 2) ? 0 : db_col_int(row, 2);
+	c->channel = col_str(row, 3, r->a);
+	c->n = db_col_int(row, 4);
+	return 0;
+}
+
+/* The backend's read-only snapshot: the parts of one answer must agree. */
+static const char *begin_snapshot(struct store *st)
+{
+	return store_backend(st) == DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+						: "BEGIN";
+}
+
+enum err_code store_tag_counts(struct store *st, const char *const *tags, int n, count_list *out,
+			       struct arena *a, struct error *err)
+{
+	struct db_arg args[] = { DB_S(unsolved[0]), DB_S(unsolved[1]), DB_S(unsolved[2]),
+				 DB_S(unsolved[3]), DB_S("") };
+	struct count_read read = { out, a };
+	struct db *db;
+	enum err_code rc = E_OK;
+	int qrc = 0;
+
+	if (!n)
+		return E_OK;
+	if (!(db = store_acquire(st)))
+		return error_set(err, E_UNAVAILABLE, "database unavailable");
+	if (db_exec(db, begin_snapshot(st))) {
+		rc = store_fail(db, DB_ERR, err, "counting tags");
+		goto out;
+	}
+	for (int i = 0; i < n && !qrc; i++) {
+		args[4] = DB_S(tags[i]);
+		qrc = db_query(db, SQL_ONE_TAG, args, 5, read_one_tag, &read);
+	}
+	if (qrc)
+		rc = store_fail(db, qrc, err, "counting tags");
+	db_exec(db, "ROLLBACK");
+out:
+	store_release(st, db);
+	return rc;
+}
+
 /* Runs the three queries in one read transaction, so the parts agree. */
 static enum err_code counts_load(struct store *st, struct ticket_counts *out, struct arena *a,
 				 struct error *err)
@@ -82,9 +141,7 @@ static enum err_code counts_load(struct store *st, struct ticket_counts *out, st
 				 DB_S(unsolved[3]), DB_I(STORE_COUNT_TAGS) };
 	struct count_read by_status = { &out->by_status, a }, open = { &out->unsolved, a },
 			  by_tag = { &out->by_tag, a };
-	const char *begin = store_backend(st) == DB_POSTGRES
-				    ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-				    : "BEGIN";
+	const char *begin = begin_snapshot(st);
 	struct db *db = store_acquire(st);
 	enum err_code rc = E_OK;
 	int qrc;

@@ -131,9 +131,11 @@ static enum err_code set_tags(struct db *db, int64_t id, const char **tags, int 
 	for (int i = 0; !rc && i < n; i++) {
 		struct db_arg args[] = { DB_I(id), DB_S(tags[i]) };
 
+		/* the ticket's view fields come along (migration 0005): no second write */
 		rc = db_query(db,
-			      "INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)"
-			      " ON CONFLICT DO NOTHING",
+			      "INSERT INTO ticket_tags (ticket_id, tag, status, updated_at,"
+			      " assignee_id, channel) SELECT id, $2, status, updated_at, assignee_id,"
+			      " channel FROM tickets WHERE id = $1 ON CONFLICT DO NOTHING",
 			      args, 2, NULL, NULL);
 	}
 	return rc ? store_fail(db, rc, err, "setting tags") : E_OK;
@@ -423,65 +425,93 @@ static void add_cond(struct buf *sql, struct db_arg *args, int *n, const char *f
 	buf_addf(sql, fmt, *n);
 }
 
+/* every status, for a tag view of any status: one branch each (see below) */
+static const char *const all_statuses[] = { "new", "open", "pending", "on-hold", "solved", "closed" };
+
 /*
  * Each status has its own (status, updated_at, id) index range, and SQLite can
  * walk only one range in order. A list of several statuses (the inbox's
  * "new,open") is therefore one ordered, limited branch per status, merged:
  * its cost is the page size per status, not the number of matching tickets.
+ *
+ * A tag view walks the tag's rows instead: ticket_tags carries each ticket's
+ * status, updated_at, assignee and channel (kept by triggers, migration 0005),
+ * so (tag, status, sort key) is one ordered range whose index also answers the
+ * assignee and channel filters, and a tag of any status is a branch per
+ * status. Driving from the tickets would sort every ticket of the tag.
  */
 enum err_code store_ticket_list(struct store *st, const struct ticket_filter *f, ticket_list *out,
 				struct arena *a, struct error *err)
 {
 	struct ticket_read r = { .many = out, .a = a };
 	struct db_arg args[64];
-	const char *key = sort_cols[f->sort], *dir = sort_desc(f->sort) ? "DESC" : "ASC";
+	int by_id = f->sort != SORT_UPDATED_DESC && f->sort != SORT_UPDATED_ASC;
+	const char *key = f->tag ? (by_id ? "g.ticket_id" : "g.updated_at") : sort_cols[f->sort];
+	const char *id_col = f->tag ? "g.ticket_id" : "t.id";
+	const char *status_col = f->tag ? "g.status" : "t.status";
+	const char *dir = sort_desc(f->sort) ? "DESC" : "ASC";
 	const char *cmp = sort_desc(f->sort) ? "<" : ">";
+	const char *const *statuses = f->statuses;
+	int n_statuses = f->n_statuses;
 	struct db *db;
 	struct buf conds, sql;
 	enum err_code rc = E_OK;
-	int n = 0, qrc, first_status, limit_param;
+	int n = 0, qrc, first_status, limit_param, tag_param = 0;
 
+	if (f->tag && !n_statuses) {
+		statuses = all_statuses;
+		n_statuses = 6;
+	}
 	buf_init(&conds, 0);
+	if (f->tag) {
+		args[n++] = DB_S(f->tag);
+		tag_param = n;
+	}
 	if (f->unassigned)
-		buf_adds(&conds, " AND t.assignee_id IS NULL");
+		buf_adds(&conds, f->tag ? " AND g.assignee_id IS NULL" : " AND t.assignee_id IS NULL");
 	if (f->assignee_id)
-		add_cond(&conds, args, &n, "t.assignee_id = $%d", DB_I(f->assignee_id));
+		add_cond(&conds, args, &n, f->tag ? "g.assignee_id = $%d" : "t.assignee_id = $%d",
+			 DB_I(f->assignee_id));
 	if (f->channel)
-		add_cond(&conds, args, &n, "t.channel = $%d", DB_S(f->channel));
+		add_cond(&conds, args, &n, f->tag ? "g.channel = $%d" : "t.channel = $%d",
+			 DB_S(f->channel));
 	if (f->customer_id)
 		add_cond(&conds, args, &n, "t.customer_id = $%d", DB_I(f->customer_id));
 	if (f->updated_since)
-		add_cond(&conds, args, &n, "t.updated_at >= $%d", DB_I(f->updated_since));
-	if (f->tag)
-		add_cond(&conds, args, &n,
-			 "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = $%d)",
-			 DB_S(f->tag));
+		add_cond(&conds, args, &n, f->tag ? "g.updated_at >= $%d" : "t.updated_at >= $%d",
+			 DB_I(f->updated_since));
 	if (f->has_cursor) {
 		args[n++] = DB_I(f->cursor_key);
 		args[n++] = DB_I(f->cursor_id);
-		buf_addf(&conds, " AND (%s %s $%d OR (%s = $%d AND t.id %s $%d))", key, cmp, n - 1,
-			 key, n - 1, cmp, n);
+		buf_addf(&conds, " AND (%s %s $%d OR (%s = $%d AND %s %s $%d))", key, cmp, n - 1,
+			 key, n - 1, id_col, cmp, n);
 	}
 	args[n++] = DB_I(f->limit);
 	limit_param = n;
 	first_status = n;
-	for (int i = 0; i < f->n_statuses && i < 6; i++)
-		args[n++] = DB_S(f->statuses[i]);
+	for (int i = 0; i < n_statuses && i < 6; i++)
+		args[n++] = DB_S(statuses[i]);
 
 	buf_init(&sql, 0);
-	for (int i = 0; i < (f->n_statuses > 1 ? f->n_statuses : 1) && i < 6; i++) {
-		if (f->n_statuses > 1)
+	for (int i = 0; i < (n_statuses > 1 ? n_statuses : 1) && i < 6; i++) {
+		if (n_statuses > 1)
 			buf_addf(&sql, "%sSELECT * FROM (", i ? " UNION ALL " : "");
-		buf_adds(&sql, "SELECT " TICKET_COLS " FROM tickets t WHERE 1 = 1");
-		if (f->n_statuses)
-			buf_addf(&sql, " AND t.status = $%d", first_status + i + 1);
-		buf_addf(&sql, "%s ORDER BY %s %s, t.id %s LIMIT $%d", conds.p ? conds.p : "", key,
-			 dir, dir, limit_param);
-		if (f->n_statuses > 1)
+		if (f->tag)
+			buf_addf(&sql, "SELECT " TICKET_COLS " FROM ticket_tags g CROSS JOIN tickets t"
+				       " WHERE g.tag = $%d AND t.id = g.ticket_id",
+				 tag_param);
+		else
+			buf_adds(&sql, "SELECT " TICKET_COLS " FROM tickets t WHERE 1 = 1");
+		if (n_statuses)
+			buf_addf(&sql, " AND %s = $%d", status_col, first_status + i + 1);
+		buf_addf(&sql, "%s ORDER BY %s %s, %s %s LIMIT $%d", conds.p ? conds.p : "", key,
+			 dir, id_col, dir, limit_param);
+		if (n_statuses > 1)
 			buf_addf(&sql, ") b%d", i);
 	}
-	if (f->n_statuses > 1)
-		buf_addf(&sql, " ORDER BY %s %s, id %s LIMIT $%d", key + 2, dir, dir, limit_param);
+	if (n_statuses > 1)
+		buf_addf(&sql, " ORDER BY %s %s, id %s LIMIT $%d", by_id ? "id" : "updated_at", dir,
+			 dir, limit_param);
 
 	db = store_acquire(st);
 	if (!db) {

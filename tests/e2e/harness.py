@@ -92,7 +92,9 @@ class Response(tuple):
 
 
 class Server:
-    """One deskd process on a free port with its own data and database.
+    """One deskd process on a free port with its own data and database, or
+    with the database of another Server (beside=it: a second node on the same
+    PostgreSQL; it leaves the database to that one to drop).
 
     allow_private: start deskd with --allow-private-targets (the default: the
     tests' receivers and mail servers listen on 127.0.0.1). It may be changed
@@ -100,7 +102,7 @@ class Server:
     DESKD_ALLOW_PRIVATE_TARGETS is taken from there only.
     """
 
-    def __init__(self, backend=None, allow_private=True, env=None):
+    def __init__(self, backend=None, allow_private=True, env=None, beside=None):
         self.backend = backend or BACKEND
         self.allow_private = allow_private
         self.env = dict(env or {})
@@ -110,7 +112,11 @@ class Server:
         self.stderr_path = os.path.join(self.data, "stderr.log")
         self._stderr = None
         self.pgdb = None
-        if self.backend == "postgres":
+        if beside:
+            if beside.backend != "postgres":
+                raise ServerError("only PostgreSQL is shared by several servers")
+            self.backend, self.db = beside.backend, beside.db
+        elif self.backend == "postgres":
             if not PGHOST:
                 raise ServerError("DESKD_TEST_PGHOST must name the cluster's socket directory")
             self.pgdb = "deskd_" + uuid.uuid4().hex[:16]

@@ -3,7 +3,7 @@ deactivated users and revoked tokens."""
 
 import unittest
 
-from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD,
+from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD, BACKEND,
                      E2ETestCase, Server, Session, unique)
 
 USER_FIELDS = {"id", "email", "name", "role", "active", "created_at"}
@@ -171,6 +171,41 @@ class LoginTest(E2ETestCase):
             self.expect_error(r, 401, "unauthorized", "Authorization: %r" % value)
 
 
+    def test_401_says_how_to_authenticate(self):
+        """RFC 6750: every 401 names the Bearer scheme and the realm; a token
+        that was sent and refused is also called invalid_token, while a
+        request that sent no token gets no error code."""
+        plain = 'Bearer realm="deskd"'
+        invalid = 'Bearer realm="deskd", error="invalid_token"'
+        r = self.as_admin("POST", "/api/v1/tokens", {"name": "gone " + unique()})
+        self.expect(r, 201)
+        revoked = r.body["token"]
+        self.expect(self.as_admin("DELETE", "/api/v1/tokens/%d" % r.body["id"]), 204)
+        for what, kw, expect in (
+                ("no credentials", {}, plain),
+                ("unknown token", {"token": "dsk_" + "0" * 43}, invalid),
+                ("token with a byte changed", {"token": self.agent[:-1] + "x"}, invalid),
+                ("revoked token", {"token": revoked}, invalid),
+                ("hostile token", {"headers": {"Authorization": "Bearer \"; a=b, error=x"}},
+                 invalid),
+                ("not a bearer header", {"headers": {"Authorization": "Basic YWRtaW46eA=="}},
+                 plain),
+                ("forged cookie", {"cookie": "deskd_session=" + "A" * 43}, plain)):
+            for path in ("/api/v1/auth/me", "/api/v1/users", "/metrics"):
+                with self.subTest(what=what, path=path):
+                    r = self.req("GET", path, **kw)
+                    self.expect_error(r, 401, "unauthorized")
+                    self.assertEqual(r.headers.get_all("WWW-Authenticate"), [expect])
+        r = self.req("POST", "/api/v1/auth/login",
+                     {"email": ADMIN_EMAIL, "password": "not-the-password"})
+        self.expect_error(r, 401, "unauthorized")
+        self.assertEqual(r.headers.get_all("WWW-Authenticate"), [plain])
+        # answers that are not 401 carry none
+        for r in (self.as_agent("GET", "/api/v1/auth/me"), self.as_agent("GET", "/api/v1/users")):
+            self.assertIn(r.status, (200, 403), r)
+            self.assertIsNone(r.headers.get("WWW-Authenticate"), r)
+
+
 class DeactivationAndRevocationTest(E2ETestCase):
 
     def test_deactivated_user_is_locked_out(self):
@@ -254,6 +289,80 @@ class ThrottleTest(unittest.TestCase):
             r = self.login("stranger-%d-%s@example.com" % (i, unique()), "wrong-password")
             self.assertEqual(r.status, 401, "failure %d: %r" % (i + 1, r))
         self.assert_429(self.login(ADMIN_EMAIL, ADMIN_PASSWORD))
+
+    def test_counts_survive_a_restart(self):
+        """The counts are in the database: restarting deskd does not wipe them."""
+        for i in range(3):
+            self.assertEqual(self.login(AGENT_EMAIL, "wrong-%d" % i).status, 401)
+        self.server.restart()
+        for i in range(2):
+            self.assertEqual(self.login(AGENT_EMAIL, "wrong-again-%d" % i).status, 401)
+        self.assert_429(self.login(AGENT_EMAIL, AGENT_PASSWORD))
+        self.server.restart()
+        self.assert_429(self.login(AGENT_EMAIL, AGENT_PASSWORD))
+        self.assertEqual(self.login(ADMIN_EMAIL, ADMIN_PASSWORD).status, 200)
+
+    def test_success_clears_the_account_only(self):
+        """Four failures then a success: the account starts over (five more
+        failures to lock it), the address keeps its count."""
+        for i in range(4):
+            self.assertEqual(self.login(AGENT_EMAIL, "wrong-%d" % i).status, 401)
+        self.assertEqual(self.login(AGENT_EMAIL, AGENT_PASSWORD).status, 200)
+        for i in range(5):
+            r = self.login(AGENT_EMAIL, "wrong-later-%d" % i)
+            self.assertEqual(r.status, 401, "failure %d after the success: %r" % (i + 1, r))
+        self.assert_429(self.login(AGENT_EMAIL, AGENT_PASSWORD))
+        # 9 failures from this address so far; 11 more of strangers lock it
+        for i in range(11):
+            r = self.login("stranger-%d-%s@example.com" % (i, unique()), "wrong-password")
+            self.assertEqual(r.status, 401, "stranger %d: %r" % (i + 1, r))
+        self.assert_429(self.login(ADMIN_EMAIL, ADMIN_PASSWORD))
+
+    def test_parallel_guesses_are_all_counted(self):
+        """Twenty guesses at once at one account: at most five are checked."""
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            got = list(pool.map(lambda i: self.login(AGENT_EMAIL, "guess-%d" % i).status,
+                                range(20)))
+        self.assertLessEqual(got.count(401), 5, got)
+        self.assertEqual(got.count(401) + got.count(429), 20, got)
+        # those refused only because four checks were running were not counted:
+        # exactly the rest of the five may still fail before the lock
+        for i in range(5 - got.count(401)):
+            self.assertEqual(self.login(AGENT_EMAIL, "after-%d" % i).status, 401)
+        self.assert_429(self.login(AGENT_EMAIL, AGENT_PASSWORD))
+
+
+@unittest.skipUnless(BACKEND == "postgres", "several servers share only a PostgreSQL database")
+class SharedThrottleTest(unittest.TestCase):
+    """Two deskd nodes on one PostgreSQL database count the same attempts."""
+
+    def setUp(self):
+        self.a = Server().start()
+        E2ETestCase.bootstrap(self.a)
+        self.b = Server(beside=self.a).start()
+
+    def tearDown(self):
+        try:
+            self.b.stop()
+            self.a.stop()
+        finally:
+            self.b.cleanup()
+            self.a.cleanup()
+
+    def login(self, server, email, password):
+        return server.req("POST", "/api/v1/auth/login", {"email": email, "password": password})
+
+    def test_two_nodes_share_the_count(self):
+        for i, node in enumerate((self.a, self.b, self.a, self.b, self.b)):
+            r = self.login(node, AGENT_EMAIL, "wrong-%d" % i)
+            self.assertEqual(r.status, 401, "failure %d: %r" % (i + 1, r))
+        for node in (self.a, self.b):
+            r = self.login(node, AGENT_EMAIL, AGENT_PASSWORD)
+            self.assertEqual(r.status, 429, r)
+            self.assertTrue(1 <= int(r.headers.get("Retry-After")) <= 15 * 60, r)
+        # either node still logs another account in
+        self.assertEqual(self.login(self.b, ADMIN_EMAIL, ADMIN_PASSWORD).status, 200)
 
 
 if __name__ == "__main__":

@@ -362,11 +362,39 @@ class BadInputTest(E2ETestCase):
             with self.subTest(method=method, path=path):
                 r = self.req(method, path, {} if method != "DELETE" else None, token=self.agent)
                 self.expect_error(r, 405, "method_not_allowed")
-                allowed = {"/healthz": "GET", "/api/v1/tickets": "GET, POST"}.get(
-                    path, "GET, PATCH")
+                # HEAD is answered wherever GET is, so it is allowed there too
+                allowed = {"/healthz": "GET, HEAD", "/api/v1/tickets": "GET, HEAD, POST"}.get(
+                    path, "GET, HEAD, PATCH")
                 self.assertEqual(r.headers.get("Allow"), allowed, "a 405 says what is allowed")
         self.expect(self.as_agent("GET", "/api/v1/tickets/%d" % self.ticket), 200,
                     "the refused DELETE must not remove the ticket")
+
+    def test_405_allow_comes_from_the_route_table(self):
+        """Allow names exactly the methods the path's routes take, each once,
+        for public, agent and admin routes, without credentials too."""
+        for method, path, allowed in (
+                ("PUT", "/api/v1/tokens/7", "DELETE"),
+                ("GET", "/api/v1/auth/login", "POST"),
+                ("DELETE", "/api/v1/mailboxes", "GET, HEAD, POST"),
+                ("POST", "/api/v1/mailboxes/3", "GET, HEAD, PATCH, DELETE"),
+                ("PUT", "/api/v1/tickets/1/presence", "GET, HEAD, POST"),
+                ("DELETE", "/static/x.js", "GET, HEAD"),
+                ("BREW", "/api/v1/webhooks/1", "GET, HEAD, DELETE")):
+            for token in (None, self.agent):
+                with self.subTest(method=method, path=path, caller=bool(token)):
+                    r = self.req(method, path, None, token=token)
+                    self.expect_error(r, 405, "method_not_allowed")
+                    self.assertEqual(r.headers.get_all("Allow"), [allowed])
+                    self.assertIsNone(r.headers.get("WWW-Authenticate"),
+                                      "a 405 comes before credentials are asked for")
+        # a path that no route takes is 404 and names no methods
+        r = self.req("PUT", "/api/v1/nope", None, token=self.agent)
+        self.expect_error(r, 404, "not_found")
+        self.assertIsNone(r.headers.get("Allow"))
+        # answers other than 405 carry no Allow
+        r = self.as_agent("GET", "/api/v1/tickets/%d" % self.ticket)
+        self.expect(r, 200)
+        self.assertIsNone(r.headers.get("Allow"))
 
     def test_garbage_headers(self):
         for headers in ({"Idempotency-Key": ""}, {"Idempotency-Key": "x" * 5000},

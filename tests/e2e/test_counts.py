@@ -14,7 +14,7 @@ CHANNELS = ["email", "chat", "web", "api", "phone"]
 SETTLE_SECONDS = 5
 
 
-class CountsTest(E2ETestCase):
+class CountsBase(E2ETestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -66,6 +66,9 @@ class CountsTest(E2ETestCase):
     def patch(self, ticket, **changes):
         r = self.req("PATCH", "/api/v1/tickets/%d" % ticket["id"], changes, token=self.agent)
         self.expect(r, 200, "update ticket")
+
+
+class CountsTest(CountsBase):
 
     def test_shape(self):
         c = self.counts()
@@ -122,6 +125,9 @@ class CountsTest(E2ETestCase):
             ({}, True),
             ({"status": "solved", "assignee": "me"}, False),
             ({"tag": tag, "channel": "chat"}, False),
+            ({"tag": tag, "channel": "chat", "status": "new,open"}, True),
+            ({"tag": tag, "assignee": "me", "status": "open"}, True),
+            ({"tag": tag, "assignee": "none", "status": "new,open,pending,on-hold"}, True),
         ]
         ids = []
         for f, _ in filters:
@@ -162,6 +168,80 @@ class CountsTest(E2ETestCase):
         self.expect(self.req("GET", "/api/v1/tickets/%d" % t["id"], token=self.agent), 200)
         r = self.req("PATCH", "/api/v1/tickets/counts", {"status": "open"}, token=self.agent)
         self.assertIn(r.status, (404, 405), r)
+
+
+class AskedTagsTest(CountsBase):
+    """Its own server: forty tags would push the other tests' tags out of the
+    shared 32."""
+
+    def test_any_tag_asked_for_is_counted(self):
+        """40 tags: the 40th is carried by the fewest tickets, so it is not among
+        the 32 shared ones; asked for, it gets its real count, and a saved view
+        of it too."""
+        base = unique("many").lower()
+        tags = ["%s-%02d" % (base, i) for i in range(40)]
+        # ticket j carries the first 40 - j tags: tag i is on 40 - i tickets
+        for j in range(40):
+            self.new_ticket(tags=tags[:40 - j])
+        last = tags[39]
+        chat = self.new_ticket(channel="chat", tags=[last, "Ünïcode-" + base])
+        mine = self.new_ticket(assignee_id=self.agent_id, tags=[last.upper()])
+        self.patch(mine, status="pending")
+        solved = self.new_ticket(tags=[last])
+        self.patch(solved, status="solved")
+        want = {s: self.count("status=%s&tag=%s" % (s, last)) for s in UNSOLVED}
+        self.assertEqual(want, {"new": 2, "open": 0, "pending": 1, "on-hold": 0})
+
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            shared = self.counts()["by_tag"]
+            if tags[0] in shared or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertIn(tags[0], shared, "the most used tag is shared")
+        self.assertNotIn(last, shared, "the 40th tag is outside the shared 32")
+
+        r = self.req("GET", "/api/v1/tickets/counts?tag=" + urlquote(last.upper()),
+                     token=self.agent)
+        c = self.expect(r, 200)["counts"]
+        self.assertEqual(c["by_tag"][last], want)
+        self.assertIn(tags[0], c["by_tag"], "asking for one tag keeps the shared ones")
+        # several at once, one that no ticket carries (zeros) and one with non-ASCII
+        nobody = unique("nobody").lower()
+        r = self.req("GET", "/api/v1/tickets/counts?tag=%s,%s,%s,%s" % (
+            urlquote(last), nobody, urlquote("ÜNÏCODE-" + base), tags[0]), token=self.agent)
+        c = self.expect(r, 200)["counts"]
+        self.assertEqual(c["by_tag"][last], want)
+        self.assertEqual(c["by_tag"][nobody], {"new": 0, "open": 0, "pending": 0, "on-hold": 0})
+        self.assertEqual(c["by_tag"]["ünïcode-" + base],
+                         {"new": 1, "open": 0, "pending": 0, "on-hold": 0})
+        self.assertEqual(sum(c["by_tag"][tags[0]].values()), 40)
+
+        views = {}
+        for f in ({"tag": last, "status": "new,open,pending,on-hold"},
+                  {"tag": last, "status": "new", "channel": "chat"},
+                  {"tag": last, "status": "pending", "assignee": "me"}):
+            r = self.req("POST", "/api/v1/views", {"name": unique("v"), "filters": f},
+                         token=self.agent)
+            views[str(self.expect(r, 201)["view"]["id"])] = f
+        got = self.counts()["views"]
+        for i, f in views.items():
+            query = "&".join("%s=%s" % (k, urlquote(v)) for k, v in f.items())
+            self.assertEqual(got[i], self.count(query), f)
+        self.assertEqual([got[i] for i in views], [3, 1, 1])
+
+    def test_asked_tags_that_no_ticket_could_carry_are_400(self):
+        for q in ("tag=", "tag=,", "tag=a%20b", "tag=" + "x" * 65, "tag=%ff%fe",
+                  "tag=a%09b", "tag=%01", "tag=" + ",".join("t%d" % i for i in range(51))):
+            with self.subTest(q=q[:40]):
+                r = self.req("GET", "/api/v1/tickets/counts?" + q, token=self.agent)
+                self.expect_error(r, 400, "bad_request")
+        r = self.req("GET", "/api/v1/tickets/counts?tag=" + ",".join(
+            "t%d" % i for i in range(50)), token=self.agent)
+        self.assertEqual(len([t for t in self.expect(r, 200)["counts"]["by_tag"]
+                              if t in {"t%d" % i for i in range(50)}]), 50)
+        r = self.req("GET", "/api/v1/tickets/counts?tag=" + urlquote("é" * 32), token=self.agent)
+        self.expect(r, 200, "64 bytes of UTF-8 is a tag")
 
 
 if __name__ == "__main__":

@@ -449,6 +449,77 @@ class TicketListTest(E2ETestCase):
         self.assertEqual(len(r.body["tickets"]), len(self.tickets))
 
 
+class TagViewTest(E2ETestCase):
+    """Tag views read the status and updated_at each tag row carries: they must
+    follow every change of the ticket (status, a reply, new tags)."""
+
+    def ids(self, query):
+        return [t["id"] for t in self.list_all(query)]
+
+    def test_tag_views_follow_the_ticket(self):
+        tag, other = unique("follow"), unique("later")
+        a = self.new_ticket(tags=[tag])
+        b = self.new_ticket(tags=[tag, other])
+        self.assertEqual(self.ids("tag=%s&status=new" % tag), [b["id"], a["id"]])
+        self.assertEqual(self.ids("tag=%s&status=new&sort=created_at" % tag), [a["id"], b["id"]])
+
+        self.expect(self.as_agent("PATCH", "/api/v1/tickets/%d" % a["id"],
+                                  {"status": "pending"}), 200)
+        self.assertEqual(self.ids("tag=%s&status=new" % tag), [b["id"]])
+        self.assertEqual(self.ids("tag=%s&status=pending" % tag), [a["id"]])
+        self.assertEqual(self.ids("tag=%s&status=new,pending" % tag), [a["id"], b["id"]],
+                         "the changed ticket was updated last")
+
+        # a reply moves b's updated_at (and opens it): it comes first again
+        time.sleep(1.1)
+        r = self.as_agent("POST", "/api/v1/tickets/%d/messages" % b["id"], {"body": "on it"})
+        self.expect(r, 201)
+        self.assertEqual(self.ids("tag=%s&status=new" % tag), [])
+        self.assertEqual(self.ids("tag=%s&status=open" % tag), [b["id"]])
+        self.assertEqual(self.ids("tag=%s" % tag), [b["id"], a["id"]])
+        self.assertEqual(self.ids("tag=%s&sort=updated_at" % tag), [a["id"], b["id"]])
+        self.assertEqual(self.ids("tag=%s&status=open" % other), [b["id"]])
+
+        # tags replaced: the old one no longer lists the ticket, the new one does
+        newer = unique("newer")
+        self.expect(self.as_agent("PATCH", "/api/v1/tickets/%d" % a["id"],
+                                  {"tags": [newer], "status": "solved"}), 200)
+        self.assertEqual(self.ids("tag=%s" % tag), [b["id"]])
+        self.assertEqual(self.ids("tag=%s&status=solved" % newer), [a["id"]])
+        self.assertEqual(self.ids("tag=%s&status=pending" % newer), [])
+        for t in self.list_all("tag=" + newer):
+            self.assertEqual(t["status"], "solved")
+
+    def test_tag_of_any_status_pages_in_order(self):
+        """A tag view of any status merges one branch per status: pages of it,
+        by every sort, list each ticket once and in order."""
+        tag = unique("anystatus")
+        made = []
+        for i, status in enumerate(["new", "open", "pending", "on-hold", "solved", "closed"] * 3):
+            t = self.new_ticket(tags=[tag])
+            if status != "new":
+                r = self.as_agent("PATCH", "/api/v1/tickets/%d" % t["id"], {"status": status})
+                t = self.expect(r, 200)["ticket"]
+            made.append(t)
+        for sort, key, reverse in (("-updated_at", "updated_at", True),
+                                   ("updated_at", "updated_at", False),
+                                   ("id", "id", False), ("-created_at", "id", True)):
+            with self.subTest(sort=sort):
+                seen, cursor = [], None
+                while True:
+                    q = "/api/v1/tickets?tag=%s&sort=%s&limit=4" % (tag, sort)
+                    body = self.expect(self.as_agent("GET", q + ("&cursor=" + cursor if cursor
+                                                                 else "")), 200)
+                    seen += body["tickets"]
+                    cursor = body["next_cursor"]
+                    if not cursor:
+                        break
+                self.assertEqual(sorted(t["id"] for t in seen), sorted(t["id"] for t in made))
+                keys = [(parse_time(t[key]) if key == "updated_at" else t[key], t["id"])
+                        for t in seen]
+                self.assertEqual(keys, sorted(keys, reverse=reverse))
+
+
 class PaginationTest(E2ETestCase):
 
     @classmethod
