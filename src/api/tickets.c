@@ -2,6 +2,7 @@
  * tickets.c - tickets, their messages and their timeline.
  */
 #include "api/api.h"
+#include "core/text.h"
 #include "core/render.h"
 #include "util/timeutil.h"
 
@@ -211,11 +212,16 @@ static enum err_code parse_filter(struct req *r, struct ticket_filter *f)
 		return error_set(&r->err, E_BAD_REQUEST,
 				 "updated_since must be a time like 2026-01-31T12:00:00Z");
 	if (http_query(r, "tag")) {
-		char *tag = arena_strdup(&r->arena, http_query(r, "tag"));
+		const char *q = http_query(r, "tag");
+		char *lower;
 
-		for (char *p = tag; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		f->tag = tag;
+		/* tags are stored lower-cased as field_tags does it, Ü and İ included */
+		if (!text_utf8_valid(q, strlen(q), NULL))
+			return error_set(&r->err, E_BAD_REQUEST, "tag must be UTF-8");
+		if (!(lower = text_lower(q)))
+			return error_set(&r->err, E_INTERNAL, "out of memory");
+		f->tag = arena_strdup(&r->arena, lower);
+		free(lower);
 	}
 	if (sort) {
 		size_t i;

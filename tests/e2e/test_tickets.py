@@ -456,6 +456,20 @@ class TagViewTest(E2ETestCase):
     def ids(self, query):
         return [t["id"] for t in self.list_all(query)]
 
+    def test_tag_filter_folds_case_beyond_ascii(self):
+        # stored tags are lower-cased in Unicode (Ü -> ü, Turkish İ -> i): the
+        # filter must fold the same way, or an agent typing the tag as shown
+        # on the package ("ÇOK-ACİL") finds nothing
+        suffix = unique("x").lower()
+        t = self.new_ticket(tags=["Çok-Acil-" + suffix, "ÜBER-" + suffix])
+        self.assertEqual(sorted(t["tags"]), sorted(["çok-acil-" + suffix, "über-" + suffix]))
+        for asked in ("çok-acil-" + suffix, "ÇOK-ACİL-" + suffix, "ÜBER-" + suffix):
+            with self.subTest(tag=asked):
+                self.assertEqual(self.ids("tag=" + urlquote(asked)), [t["id"]])
+        r = self.as_agent("GET", "/api/v1/tickets?tag=%FF%FE")
+        self.expect(r, 400)
+        self.assertIn("UTF-8", r.body["error"]["message"])
+
     def test_tag_views_follow_the_ticket(self):
         tag, other = unique("follow"), unique("later")
         a = self.new_ticket(tags=[tag])
