@@ -1053,27 +1053,56 @@ static void budget_release(struct budget *b)
 	}
 }
 
-char *mail_html_sanitize(const char *html, size_t len, struct arena *a)
+/*
+ * One parse and write. The email is parsed after "<!DOCTYPE html>", as the web
+ * app's frame parses it after its own doctype: in no-quirks mode, whatever
+ * the email says (a <table> closes an open <p>, for one).
+ */
+static char *sanitize_pass(const char *html, size_t len, struct arena *a)
 {
+	static const char doctype[] = "<!DOCTYPE html>";
 	GumboOptions opts = kGumboDefaultOptions;
 	struct writer w = {.a = a};
 	struct budget b = {0};
 	GumboOutput *doc;
+	size_t n = prescan(html, len);
+	char *input = arena_alloc(a, sizeof(doctype) + n);
 
-	if (len > MAIL_HTML_SANITIZE_MAX)
-		len = MAIL_HTML_SANITIZE_MAX;
+	memcpy(input, doctype, sizeof(doctype) - 1);
+	memcpy(input + sizeof(doctype) - 1, html, n);
 	opts.max_errors = 0; /* deskd does not read them; collecting them costs memory */
 	opts.allocator = budget_alloc;
 	opts.deallocator = budget_free;
 	opts.userdata = &b;
 	if (setjmp(b.over)) {
 		budget_release(&b);
-		return arena_strdup(a, "");
+		return NULL;
 	}
-	doc = gumbo_parse_with_options(&opts, html, prescan(html, len));
+	doc = gumbo_parse_with_options(&opts, input, sizeof(doctype) - 1 + n);
 	buf_init(&w.out, OUT_MAX);
 	write_document(&w, doc->root);
 	gumbo_destroy_output(&opts, doc);
 	/* a cut-off document could end inside a tag: nothing rather than that */
 	return finish(&w.out, NULL, a);
+}
+
+/*
+ * A tree the parser built from broken markup can be one that its own
+ * serialisation does not rebuild (an <a> fostered into an <a>, a <p> into a
+ * <p>): such output is parsed and written again until it stands still, so
+ * what the browser builds from it is the tree that was checked.
+ */
+char *mail_html_sanitize(const char *html, size_t len, struct arena *a)
+{
+	char *out, *again;
+
+	if (len > MAIL_HTML_SANITIZE_MAX)
+		len = MAIL_HTML_SANITIZE_MAX;
+	out = sanitize_pass(html, len, a);
+	for (int round = 0; out && *out && round < 4; round++) {
+		if (!(again = sanitize_pass(out, strlen(out), a)) || !strcmp(again, out))
+			return again ? out : arena_strdup(a, "");
+		out = again;
+	}
+	return out && !*out ? out : arena_strdup(a, "");
 }

@@ -179,6 +179,15 @@ static void test_idempotent(void)
 	};
 
 	arena_init(&arena);
+	/* found by the fuzzer: the link fostered out of the table lands inside the first one */
+	CHECK_STR(
+		clean("<a href=\"https://a.example/\"><table><a "
+		      "href=\"javascript:x\">in</a></table></a>"),
+		"<a href=\"https://a.example/\" rel=\"noopener noreferrer\" target=\"_blank\"></a>"
+		"<a>in</a><table></table>");
+	/* no-quirks, as in the frame: a table closes the paragraph */
+	CHECK_STR(clean("<p>a<table><tr><td>b</td></tr></table>"),
+		  "<p>a</p><table><tbody><tr><td>b</td></tr></tbody></table>");
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		const char *once = clean(inputs[i]);
 
