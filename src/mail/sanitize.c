@@ -745,8 +745,8 @@ static void write_element(struct writer *w, const GumboNode *node, int depth)
 	}
 	if (act == DROP)
 		return;
-	if (act == UNWRAP) {
-		write_children(w, &el->children, depth);
+	if (act == UNWRAP) { /* counted too: the depth also bounds this recursion */
+		write_children(w, &el->children, depth + 1);
 		return;
 	}
 	buf_add(&w->out, "<", 1);
