@@ -421,7 +421,7 @@ static int css_value_ok(const char *v, size_t n)
 	return !quote;
 }
 
-/* CSS without comments, each one a space so that no new token is glued together */
+/* CSS without comments (each one a space, so that no new token is glued together) or NULs */
 static char *strip_comments(const char *s, size_t n, size_t *out_n, struct arena *a)
 {
 	char *out = arena_alloc(a, n + 1);
@@ -435,7 +435,10 @@ static char *strip_comments(const char *s, size_t n, size_t *out_n, struct arena
 			i = end ? (size_t)(end - s) + 1 : n;
 			continue;
 		}
-		out[k++] = s[i] ? s[i] : ' ';
+		/* selectors and values may span lines; what comes out is on one */
+		out[k++] = !s[i] || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f'
+				   ? ' '
+				   : s[i];
 	}
 	out[k] = 0;
 	*out_n = k;
@@ -538,9 +541,34 @@ static size_t block_end(const char *s, size_t n)
 	return n;
 }
 
-/* A selector or @media condition kept only when it is made of plain characters, quotes balanced. */
-static int css_prelude_ok(const char *s, size_t n, const char *extra)
+/* the pseudo-classes a selector may call: none of them loads anything */
+static int pseudo_function_ok(const char *s, size_t open)
 {
+	static const char *const names[] = {
+		"not", "is",	    "where",	      "has",	     "lang",
+		"dir", "nth-child", "nth-last-child", "nth-of-type", "nth-last-of-type",
+		NULL};
+	size_t k = open;
+	char name[20];
+
+	while (k && (isalnum((unsigned char)s[k - 1]) || s[k - 1] == '-'))
+		k--;
+	if (!k || s[k - 1] != ':' || open - k >= sizeof(name))
+		return 0;
+	for (size_t i = k; i < open; i++)
+		name[i - k] = (char)tolower((unsigned char)s[i]);
+	name[open - k] = 0;
+	return in_list(names, name);
+}
+
+/*
+ * A selector or @media condition kept only when it is made of plain
+ * characters, quotes balanced; parentheses only for pseudo-classes
+ * (selectors) or media features (conditions).
+ */
+static int css_prelude_ok(const char *s, size_t n, int selector)
+{
+	const char *extra = selector ? "-_.#:,>+~*[]=|^$()%" : "(),:.-/";
 	char quote = 0;
 
 	if (!n || n > CSS_SELECTOR_MAX)
@@ -548,12 +576,16 @@ static int css_prelude_ok(const char *s, size_t n, const char *extra)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (!c || c < ' ' || c == '\\' || c == '<')
+			return 0;
 		if (quote) {
 			quote = c == (unsigned char)quote ? 0 : quote;
-			if (c < ' ' || c == '\\' || c == '<')
-				return 0;
 		} else if (c == '"' || c == '\'') {
 			quote = (char)c;
+		} else if (c == '(' && (selector ? !pseudo_function_ok(s, i)
+						 : i && s[i - 1] != ' ' && s[i - 1] != '(' &&
+							   s[i - 1] != ',')) {
+			return 0;
 		} else if (!isalnum(c) && c != ' ' && c < 0x80 && !strchr(extra, c)) {
 			return 0;
 		}
@@ -578,8 +610,7 @@ static size_t css_at_rule(struct buf *out, const char *s, size_t n, int nested, 
 	size_t cn = open - i;
 
 	trim(&cond, &cn);
-	if (!nested && i == 6 && !strncasecmp(s + 1, "media", 5) &&
-	    css_prelude_ok(cond, cn, "(),:.-/")) {
+	if (!nested && i == 6 && !strncasecmp(s + 1, "media", 5) && css_prelude_ok(cond, cn, 0)) {
 		struct buf inner;
 
 		buf_init(&inner, OUT_MAX);
@@ -622,7 +653,7 @@ static void css_sheet(struct buf *out, const char *s, size_t n, int nested, stru
 		sel = s + i;
 		sn = open - i;
 		trim(&sel, &sn);
-		if (css_prelude_ok(sel, sn, "-_.#:,>+~*[]=|^$()%")) {
+		if (css_prelude_ok(sel, sn, 1)) {
 			struct buf decls;
 
 			buf_init(&decls, OUT_MAX);
@@ -854,11 +885,6 @@ static void write_document(struct writer *w, const GumboNode *root)
 #define PRESCAN_TAGS  10000
 #define PARSE_BUDGET  ((size_t)32 << 20)
 
-static int tag_in(const char *name, const char *const *list)
-{
-	return in_list(list, name);
-}
-
 static size_t tag_name(const char *s, size_t n, char *name, size_t cap)
 {
 	size_t i = 0;
@@ -975,9 +1001,9 @@ static size_t prescan(const char *s, size_t n)
 		}
 		k = tag_name(s + i + 1, n - i - 1, name, sizeof(name));
 		i = tag_end(s, n, i + 1 + k);
-		if (tag_in(name, voids) || (foreign && i >= 2 && s[i - 2] == '/'))
+		if (in_list(voids, name) || (foreign && i >= 2 && s[i - 2] == '/'))
 			continue;
-		if (depth && tag_in(name, self_closing) && !strcmp(stack[depth - 1], name))
+		if (depth && in_list(self_closing, name) && !strcmp(stack[depth - 1], name))
 			depth--;
 		if (depth >= PRESCAN_DEPTH)
 			return start;
@@ -985,7 +1011,7 @@ static size_t prescan(const char *s, size_t n)
 		foreign |= !strcmp(name, "svg") || !strcmp(name, "math");
 		if (!strcmp(name, "plaintext"))
 			break;
-		if (!foreign && tag_in(name, raw))
+		if (!foreign && in_list(raw, name))
 			i = raw_text_end(s, n, i, name);
 	}
 	return n;

@@ -160,6 +160,13 @@ static void test_css(void)
 		  "!important;}}</style>");
 	CHECK_STR(clean("<style>a{background:url(https://evil/x)}b{color:blue}</style>"),
 		  "<style>b{color:blue;}</style>");
+	CHECK_STR(clean("<style>p,\n h1 { color:\n red }\n td:not(.x) > a:nth-child(2n+1) "
+			"{color:blue}"
+			" a:url(x) {color:red} p:hover(x) {color:red}</style>"),
+		  "<style>p,  h1{color:red;}td:not(.x) > a:nth-child(2n+1){color:blue;}</style>");
+	CHECK_STR(clean("<style>@media screen and\n(max-width:600px) {p{color:red}} @media x(1) "
+			"{p{color:red}}</style>"),
+		  "<style>@media screen and (max-width:600px){p{color:red;}}</style>");
 	/* the style ends where a browser ends it; the rest is text */
 	CHECK_STR(clean("<style>p[title=\"</style>\"]{color:red}</style>"), "&quot;]{color:red}");
 	arena_release(&arena);
