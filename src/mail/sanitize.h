@@ -32,7 +32,9 @@
 /**
  * The HTML of `len` bytes at `html` (any bytes; NUL-free is not required),
  * sanitised, as a NUL-terminated UTF-8 string in the arena. Never NULL; empty
- * when nothing is left.
+ * when nothing is left, or when the HTML would cost too much to parse (see
+ * sanitize.c: the input is also cut at 10,000 tags and before a tag nesting
+ * deeper than 400). Thread-safe; takes two parses or more.
  */
 char *mail_html_sanitize(const char *html, size_t len, struct arena *a);
 
