@@ -3,9 +3,9 @@
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKG_CFLAGS := $(shell pkg-config --cflags libpq gmime-3.0 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags libpq gmime-3.0 gumbo 2>/dev/null)
 CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS)
-LDLIBS = -ljansson -lsodium -lsqlite3 $(shell pkg-config --libs gmime-3.0 2>/dev/null) -pthread
+LDLIBS = -ljansson -lsodium -lsqlite3 $(shell pkg-config --libs gmime-3.0 gumbo 2>/dev/null) -pthread
 
 SRC = $(shell find src -name '*.c' | sort)
 OBJ = $(SRC:src/%.c=build/obj/%.o) build/obj/migrations.o build/obj/web.o

@@ -4,7 +4,7 @@ set -eu
 # libmicrohttpd12, libpq5 and libcurl4 are opened at run time (src/util/lazy.h), not
 # linked: named here because nothing at build time would notice them missing
 build="gcc make libc6-dev pkg-config libmicrohttpd-dev libmicrohttpd12 libjansson-dev libsodium-dev
-	libsqlite3-dev libpq-dev libpq5 libcurl4-openssl-dev libcurl4 libgmime-3.0-dev"
+	libsqlite3-dev libpq-dev libpq5 libcurl4-openssl-dev libcurl4 libgmime-3.0-dev libgumbo-dev"
 test="$build clang libclang-rt-14-dev python3 postgresql curl chromium fonts-noto-cjk nodejs
 	postfix dovecot-imapd swaks openssl"
 case "${1:-run}" in

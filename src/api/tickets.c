@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "core/text.h"
 #include "core/render.h"
+#include "mail/sanitize.h"
 #include "util/timeutil.h"
 
 #include <inttypes.h>
@@ -308,6 +309,9 @@ API_HANDLER(api_messages_create)
 		return rc;
 	if (ids && (!json_is_array(ids) || json_array_size(ids) > 20))
 		return error_set(&r->err, E_INVALID, "attachment_ids must be a list of up to 20 ids");
+	/* stored and emailed as sanitised: an agent's HTML is held to an email's rules */
+	if (mn.html && !*(mn.html = mail_html_sanitize(mn.html, strlen(mn.html), &r->arena)))
+		mn.html = NULL;
 	mn.attachment_ids = arena_alloc(&r->arena, (json_array_size(ids) + 1) * sizeof(int64_t));
 	json_array_foreach(ids, i, v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1)

@@ -1,4 +1,5 @@
 #include "core/render.h"
+#include "mail/sanitize.h"
 #include "util/timeutil.h"
 
 #include <string.h>
@@ -77,6 +78,23 @@ json_t *render_attachment(const struct attachment *t)
 			 json_sprintf("/api/v1/attachments/%lld", (long long)t->id));
 }
 
+/*
+ * The html column keeps what the email held; what leaves deskd is sanitised
+ * here, every time, so rows stored before the sanitiser existed are covered.
+ */
+static json_t *safe_html(const char *html)
+{
+	struct arena a;
+	json_t *s;
+
+	if (!html)
+		return json_null();
+	arena_init(&a);
+	s = json_string(mail_html_sanitize(html, strlen(html), &a));
+	arena_release(&a);
+	return s;
+}
+
 json_t *render_message(const struct message *m)
 {
 	json_t *files = json_array();
@@ -86,7 +104,7 @@ json_t *render_message(const struct message *m)
 	return json_pack("{sI sI ss ss ss so ss so so so so so so so}", "id", (json_int_t)m->id,
 			 "ticket_id", (json_int_t)m->ticket_id, "kind", m->kind, "direction",
 			 m->direction, "author_type", m->author_type, "author_id",
-			 id_or_null(m->author_id), "body", m->body, "html", str_or_null(m->html),
+			 id_or_null(m->author_id), "body", m->body, "html", safe_html(m->html),
 			 "created_at", render_time(m->created_at), "attachments", files,
 			 "mail_message_id", str_or_null(m->mail_id), "mail_status",
 			 str_or_null(m->mail_status), "mail_error", str_or_null(m->mail_error),

@@ -175,8 +175,18 @@ class InboundTest(MailCase):
                                  "Hello team,\n\nMy order #4521 arrived damaged.\nDetails:\n\n"
                                  "- Item: Café mug & saucer\n- Price: €12 <incl. VAT>\nQty 2\n"
                                  "Total €24\nThanks!\nAnn")
-        self.assertTrue(m["html"].startswith("<!DOCTYPE html>\n<html><head><title>"), m["html"])
-        self.assertIn("<script type=\"text/javascript\">", m["html"])
+        # served sanitised: the formatting stays, the script and the title go;
+        # the original, script and all, is still the raw download
+        self.assertTrue(m["html"].startswith("<style>p{color:red;}</style>"), m["html"])
+        self.assertIn("<p>Hello\u00a0team,</p>", m["html"])
+        self.assertIn("<b>#4521</b>", m["html"])
+        self.assertIn("Price: \u20ac12 &lt;incl. VAT&gt;", m["html"])
+        self.assertNotIn("script", m["html"])
+        self.assertNotIn("Ignored title", m["html"])
+        self.assertNotIn("a comment", m["html"])
+        raw = self.as_agent("GET", m["raw_url"])
+        self.expect(raw, 200)
+        self.assertEqual(raw.raw, corpus("html-only.eml"))
 
     def test_attachments_rfc2231_names_and_bytes(self):
         raw = corpus("rfc2231-filenames.eml")
