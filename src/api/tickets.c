@@ -4,7 +4,7 @@
 #include "api/api.h"
 #include "core/text.h"
 #include "core/render.h"
-#include "mail/sanitize.h"
+#include "core/sanitize.h"
 #include "util/timeutil.h"
 
 #include <inttypes.h>

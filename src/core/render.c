@@ -1,5 +1,5 @@
 #include "core/render.h"
-#include "mail/sanitize.h"
+#include "core/sanitize.h"
 #include "util/timeutil.h"
 
 #include <string.h>

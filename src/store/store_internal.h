@@ -43,6 +43,14 @@ const char *col_str(struct db_row *row, int col, struct arena *a);
 enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t customer_id,
 				 int64_t actor_id, const char *type, json_t *changes, json_t *data,
 				 struct error *err);
+/**
+ * Like store_record_event, but the payload's "data" is made by data_fn(arg)
+ * only when a webhook wants the event: a message's payload is sanitised HTML,
+ * too dear to build inside the writer's transaction for nobody.
+ */
+enum err_code store_record_event_lazy(struct db *db, int64_t ticket_id, int64_t customer_id,
+				      int64_t actor_id, const char *type, json_t *changes,
+				      json_t *(*data_fn)(void *arg), void *arg, struct error *err);
 
 /** Replaces the search tokens of one document (kind: ticket, message, customer). */
 enum err_code store_index(struct db *db, const char *kind, int64_t id, const char *text,

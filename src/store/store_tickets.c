@@ -565,6 +565,20 @@ static int read_message(struct db_row *row, void *arg)
 	return 0;
 }
 
+struct message_created {
+	const struct message *message;
+	const struct ticket *ticket;
+};
+
+/* A message.created payload: the message (its HTML sanitised) and its ticket. */
+static json_t *message_created_data(void *arg)
+{
+	const struct message_created *c = arg;
+
+	return json_pack("{so so}", "message", render_message(c->message), "ticket",
+			 render_ticket(c->ticket));
+}
+
 enum err_code message_insert(struct db *db, const struct message_new *mn, struct message *out,
 			     struct arena *a, struct error *err)
 {
@@ -613,10 +627,9 @@ enum err_code message_insert(struct db *db, const struct message_new *mn, struct
 	status_change = ticket_changes(&t, &after, NULL);
 	json_object_update(changes, status_change);
 	json_decref(status_change);
-	return store_record_event(db, t.id, 0, mn->actor_id, "message.created", changes,
-				  json_pack("{so so}", "message", render_message(out), "ticket",
-					    render_ticket(&after)),
-				  err);
+	return store_record_event_lazy(db, t.id, 0, mn->actor_id, "message.created", changes,
+				       message_created_data, &(struct message_created){ out, &after },
+				       err);
 }
 
 struct message_create {

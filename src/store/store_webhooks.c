@@ -62,9 +62,9 @@ static enum err_code queue_delivery(struct db *db, int64_t webhook_id, int64_t e
 	return rc ? store_fail(db, rc, err, "queueing delivery") : E_OK;
 }
 
-enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t customer_id,
-				 int64_t actor_id, const char *type, json_t *changes, json_t *data,
-				 struct error *err)
+enum err_code store_record_event_lazy(struct db *db, int64_t ticket_id, int64_t customer_id,
+				      int64_t actor_id, const char *type, json_t *changes,
+				      json_t *(*data_fn)(void *arg), void *arg, struct error *err)
 {
 	int64_t now = time_now_us(), event_id = 0;
 	char *changes_text = json_dumps(changes, JSON_COMPACT | JSON_SORT_KEYS);
@@ -83,8 +83,8 @@ enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t custo
 	if (qrc)
 		rc = store_fail(db, qrc, err, "recording event");
 	if (rc == E_OK && m.n) {
-		json_t *payload = json_pack("{sI ss so sO}", "id", (json_int_t)event_id, "type", type,
-					    "created_at", render_time(now), "data", data);
+		json_t *payload = json_pack("{sI ss so so}", "id", (json_int_t)event_id, "type", type,
+					    "created_at", render_time(now), "data", data_fn(arg));
 		char *text = json_dumps(payload, JSON_COMPACT);
 
 		for (int i = 0; rc == E_OK && i < m.n; i++)
@@ -94,6 +94,21 @@ enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t custo
 	}
 	free(changes_text);
 	json_decref(changes);
+	return rc;
+}
+
+static json_t *data_given(void *data)
+{
+	return json_incref(data);
+}
+
+enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t customer_id,
+				 int64_t actor_id, const char *type, json_t *changes, json_t *data,
+				 struct error *err)
+{
+	enum err_code rc = store_record_event_lazy(db, ticket_id, customer_id, actor_id, type,
+						   changes, data_given, data, err);
+
 	json_decref(data);
 	return rc;
 }

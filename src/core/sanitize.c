@@ -8,7 +8,7 @@
  * <marquee>, raw-text elements) are always dropped whole: unwrapping one would
  * leave a tree that parses back differently.
  */
-#include "mail/sanitize.h"
+#include "core/sanitize.h"
 #include "util/buf.h"
 
 #include <ctype.h>

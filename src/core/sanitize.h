@@ -16,8 +16,8 @@
  *
  * Nothing here touches the store or the network.
  */
-#ifndef MAIL_SANITIZE_H
-#define MAIL_SANITIZE_H
+#ifndef CORE_SANITIZE_H
+#define CORE_SANITIZE_H
 
 #include "util/arena.h"
 
