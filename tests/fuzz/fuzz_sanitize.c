@@ -5,7 +5,7 @@
  * it is valid UTF-8; and sanitising it again changes nothing.
  */
 #include "fuzz.h"
-#include "mail/sanitize.h"
+#include "core/sanitize.h"
 
 #include <ctype.h>
 #include <gumbo.h>

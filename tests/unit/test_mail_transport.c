@@ -633,6 +633,11 @@ static void test_imap_dropped(void)
 	snprintf(cmd, sizeof(cmd), "doveadm -c '%s/dovecot.conf' kick shop >/dev/null 2>&1",
 		 env("DIR"));
 	CHECK(system(cmd) == 0);
+	/* a kick only signals the session's process: wait until it has ended */
+	snprintf(cmd, sizeof(cmd), "doveadm -c '%s/dovecot.conf' who shop 2>/dev/null | grep -q shop",
+		 env("DIR"));
+	for (int i = 0; i < 100 && system(cmd) == 0; i++)
+		usleep(100 * 1000);
 	start = time(NULL);
 	CHECK(imap_status(c, &validity, &next, &err) == E_UNAVAILABLE);
 	CHECK(imap_status(c, &validity, &next, &err) == E_UNAVAILABLE);

@@ -1,4 +1,4 @@
-#include "mail/sanitize.h"
+#include "core/sanitize.h"
 #include "unit.h"
 #include "util/buf.h"
 
