@@ -196,15 +196,11 @@ struct db *db_sqlite_open(const char *path, int for_writing, char **err)
 					  "PRAGMA temp_store=MEMORY;"
 					/*
 					 * readers are many (one per busy connection): a
-					 * small cache each. No mmap: a reader drops its
-					 * whole mapping whenever the WAL changed since its
-					 * last transaction, so under writes every read was
-					 * a munmap (a TLB shootdown on every core) and a
-					 * new mmap; pread from the OS page cache is cheaper.
+					 * small cache each, and mmap shares the OS page cache
 					 */
 					: "PRAGMA foreign_keys=ON;"
 					  "PRAGMA cache_size=-2000;"
-					  "PRAGMA mmap_size=0;";
+					  "PRAGMA mmap_size=268435456;";
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
 	s->base.ops = &sqlite_ops;
