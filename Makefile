@@ -81,6 +81,7 @@ test: test-deps
 bench: deps
 	$(MAKE) build/deskd
 	sh bench/creates.sh
+	sh bench/views.sh
 	sh bench/run.sh
 	sh bench/mail.sh
 

@@ -9,6 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
+command -v sqlite3 >/dev/null || { apt-get install -y -qq sqlite3 >/dev/null; }
 TICKETS=${1:-1000000}
 PORT=${PORT:-18766}
 EACH=${EACH:-5}
