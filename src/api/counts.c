@@ -101,11 +101,13 @@ static int view_filter_read(json_t *o, int64_t me, struct view_filter *f, struct
 	f->channel = json_string_value(json_object_get(o, "channel"));
 	f->channel = f->channel && *f->channel ? arena_strdup(a, f->channel) : NULL;
 	if (tag && *tag) {
-		char *t = arena_strdup(a, tag);
+		/* folded as tags are stored (and as the ticket list folds ?tag=) */
+		char *t = text_lower(tag);
 
-		for (char *p = t; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		f->tag = t;
+		if (!t)
+			return -1;
+		f->tag = arena_strdup(a, t);
+		free(t);
 	}
 	return 0;
 }

@@ -173,7 +173,8 @@ static int read_candidate(struct db_row *row, void *arg)
 	struct candidate *x = LIST_PUSH(c, c->a);
 
 	x->id = db_col_int(row, 0);
-	x->tokens = col_str(row, 1, c->a);
+	/* NULL on a PostgreSQL row written by a node from before 0006 */
+	x->tokens = db_col_null(row, 1) ? "" : col_str(row, 1, c->a);
 	return 0;
 }
 
