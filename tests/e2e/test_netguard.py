@@ -19,6 +19,7 @@ import time
 
 import test_webhooks
 from harness import E2ETestCase, Server, ServerError, unique
+from test_mail_servers import wait_for
 
 WAIT = 15.0
 
@@ -87,15 +88,6 @@ class Listener:
         self.sock.close()
 
 
-def wait_for(what, fn, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError("after %.0fs still waiting for %s" % (timeout, what))
-        time.sleep(0.2)
 
 
 class RefusedOnSaveTest(E2ETestCase):
@@ -299,7 +291,7 @@ class RefusedOnConnectTest(E2ETestCase):
                 def refused():
                     ds = [d for d in self.deliveries(hid) if d["id"] not in old]
                     return ds if ds and ds[0]["status"] == "failed" else None
-                ds = wait_for("the refused delivery of %s" % kind, refused)
+                ds = wait_for("the refused delivery of %s" % kind, refused, timeout=WAIT)
                 self.assertEqual(len(ds), 1, ds)
                 d = ds[0]
                 self.assertEqual(d["attempts"], 1, "a refusal is not retried: %r" % d)
@@ -328,7 +320,7 @@ class RefusedOnConnectTest(E2ETestCase):
                              200)["messages"]
             m = [m for m in ms if m["id"] == out["id"]][0]
             return m if m["mail_status"] == "failed" else None
-        m = wait_for("the refused email", failed)
+        m = wait_for("the refused email", failed, timeout=WAIT)
         self.assertEqual(m["mail_error"],
                          "smtp: refused to connect to a private address (127.0.0.1, loopback)")
         events = self.expect(self.as_agent("GET", "/api/v1/tickets/%d/events" % tid),
@@ -344,7 +336,7 @@ class RefusedOnConnectTest(E2ETestCase):
         def polled():
             b = self.expect(self.as_admin("GET", path), 200)["mailbox"]
             return b if "refused" in (b["poll_error"] or "") else None
-        b = wait_for("a poll of the mailbox that is refused", polled)
+        b = wait_for("a poll of the mailbox that is refused", polled, timeout=WAIT)
         self.assertRegex(b["poll_error"], r"^imap: refused to connect to a private address "
                          r"\((127\.0\.0\.1|::1), loopback\)$")
         self.assertEqual(self.imap.accepted, self.imap_before, "deskd connected to IMAP")
