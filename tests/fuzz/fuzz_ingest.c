@@ -47,7 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mail_result res, again;
-	const unsigned char *raw;
+	unsigned char *raw;
 	message_list msgs = { 0 };
 	struct arena a;
 	struct error err;
@@ -79,9 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		found |= m->id == res.message_id;
 	}
 	REQUIRE(found);
-	REQUIRE(store_message_raw(store, res.message_id, &ticket_id, &raw, &raw_size, &a, &err) ==
+	REQUIRE(store_message_raw(store, res.message_id, &ticket_id, &raw, &raw_size, &err) ==
 		E_OK);
 	REQUIRE(ticket_id == res.ticket_id && raw_size == size && !memcmp(raw, data, size));
+	free(raw);
 	arena_release(&a);
 	return 0;
 }
