@@ -41,24 +41,35 @@ last_id() {
 		sed -nE 's/^[^0-9]*"id":([0-9]+).*/\1/p'
 }
 
-# run: one load of SECONDS_PER_RUN s on the running server; prints "per-second... | total"
-# and appends the overall rate to $work/rates and each second's to $work/seconds
+# run DIR: one load on the server running on DIR, SECONDS_PER_RUN + 1 s long, then
+# stops it. Each second is counted from the tickets' own created_at, starting at the
+# first ticket of the run, so connections opening and the empty database growing
+# count like the rest; the extra second keeps wrk's shutdown out of the last one.
+# Prints "per-second... | overall" and appends the overall rate (over those
+# SECONDS_PER_RUN seconds) to $work/rates and each second's to $work/seconds.
 run() {
-	MODE=tickets COUNT=100000000 wrk -t2 -c32 -d${SECONDS_PER_RUN}s -s bench/load.lua $URL \
-		>"$work/wrk.out" &
-	load=$!
-	prev=$(last_id) line=""
-	for _ in $(seq "$SECONDS_PER_RUN"); do
-		sleep 1
-		now=$(last_id)
-		line="$line $((now - prev))"
-		echo $((now - prev)) >>"$work/seconds"
-		prev=$now
-	done
-	wait $load
-	rate=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
+	prev=$(last_id)
+	prev=${prev:-0}
+	MODE=tickets COUNT=100000000 wrk -t2 -c32 -d$((SECONDS_PER_RUN + 1))s -s bench/load.lua $URL \
+		>"$work/wrk.out"
+	stop
+	line=$(python3 - "$1/deskd.db" "$prev" "$SECONDS_PER_RUN" <<'PY'
+import sqlite3, sys
+db, prev, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+times = [t for (t,) in sqlite3.connect(db).execute(
+    "SELECT created_at FROM tickets WHERE id > ? ORDER BY id", (prev,))]
+counts = [0] * n
+for t in times:
+    k = (t - times[0]) // 1000000
+    if k < n:
+        counts[k] += 1
+print(" ".join(map(str, counts)))
+PY
+)
+	rate=$(echo "$line" | awk '{ for (i = 1; i <= NF; i++) s += $i; printf "%d", s / NF }')
 	echo "$rate" >>"$work/rates"
-	echo "    per second:$line | overall $rate/s$(grep -E 'Non-2xx|Socket errors' "$work/wrk.out" | tr -s ' ' | sed 's/^/ /' | tr '\n' ' ')"
+	echo "$line" | tr ' ' '\n' >>"$work/seconds"
+	echo "    per second: $line | overall $rate/s$(grep -E 'Non-2xx|Socket errors' "$work/wrk.out" | tr -s ' ' | sed 's/^/ /' | tr '\n' ' ')"
 }
 
 # summary LABEL: the minimum and median of the runs so far, and the slowest second
@@ -75,8 +86,7 @@ for i in $(seq "$RUNS"); do
 	TOKEN=$(fresh "$work/d")
 	export TOKEN
 	start "$work/d"
-	run
-	stop
+	run "$work/d"
 done
 summary "fresh"
 
@@ -99,7 +109,6 @@ for i in $(seq "$RUNS"); do
 	rm -rf "$work/d"
 	cp -r "$work/big" "$work/d"
 	start "$work/d"
-	run
-	stop
+	run "$work/d"
 done
 summary "$TICKETS tickets"
