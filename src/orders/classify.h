@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 #define CLASSIFY_MAX_NUMBERS 4
-#define CLASSIFY_NUMBER_MAX 32
+#define CLASSIFY_NUMBER_MAX  32
 
 struct classify_result {
-	int wismo;    /* 1: asks where an order is or when it comes */
-	double score; /* the evidence for it; wismo is score >= 1.0 */
+	int wismo;	  /* 1: asks where an order is or when it comes */
+	double score;	  /* the evidence for it; wismo is score >= 1.0 */
 	const char *lang; /* "en", "ko", "ja", "tr", or NULL when too little to tell */
 	int n_numbers;
 	/* order numbers as written, digits only, in order of appearance ("1042") */
@@ -45,7 +45,7 @@ const char *classify_language(const char *text, size_t len);
  * numbers, prices, dates and tracking numbers do not. Writes up to `max` into
  * `numbers`, digits only; returns how many.
  */
-int classify_order_numbers(const char *text, size_t len,
-			   char numbers[][CLASSIFY_NUMBER_MAX], int max);
+int classify_order_numbers(const char *text, size_t len, char numbers[][CLASSIFY_NUMBER_MAX],
+			   int max);
 
 #endif

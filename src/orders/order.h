@@ -51,7 +51,7 @@ struct shipment_scan {
 };
 
 struct shipment {
-	int64_t id, order_id; /* 0 until stored */
+	int64_t id, order_id;						    /* 0 until stored */
 	const char *external_id, *carrier, *tracking_number, *tracking_url; /* may be NULL */
 	const char *platform_status; /* the platform's own word, kept for display; may be NULL */
 	enum order_state state;
@@ -72,8 +72,8 @@ struct order {
 	const char *currency;						  /* ISO 4217 */
 	int64_t total_minor, refunded_minor;
 	const char *financial_status, *fulfillment_status; /* may be NULL */
-	int64_t placed_at, updated_at; /* the platform's times */
-	int64_t cancelled_at;	       /* 0: not cancelled */
+	int64_t placed_at, updated_at;			   /* the platform's times */
+	int64_t cancelled_at;				   /* 0: not cancelled */
 	enum order_state state;
 	struct order_item *items;
 	int n_items;
@@ -128,12 +128,12 @@ struct order_policy {
 
 enum order_refusal {
 	ORDER_ALLOWED,
-	ORDER_REFUSED_SHIPPED,	       /* cancel: already packed or on its way */
-	ORDER_REFUSED_CANCEL_WINDOW,   /* cancel: placed too long ago */
-	ORDER_REFUSED_NOT_DELIVERED,   /* return: not delivered yet */
-	ORDER_REFUSED_RETURN_WINDOW,   /* return: delivered too long ago */
-	ORDER_REFUSED_CLOSED,	       /* cancelled, refunded, or a return already asked */
-	ORDER_REFUSED_DISABLED,	       /* the store does not offer it */
+	ORDER_REFUSED_SHIPPED,	     /* cancel: already packed or on its way */
+	ORDER_REFUSED_CANCEL_WINDOW, /* cancel: placed too long ago */
+	ORDER_REFUSED_NOT_DELIVERED, /* return: not delivered yet */
+	ORDER_REFUSED_RETURN_WINDOW, /* return: delivered too long ago */
+	ORDER_REFUSED_CLOSED,	     /* cancelled, refunded, or a return already asked */
+	ORDER_REFUSED_DISABLED,	     /* the store does not offer it */
 };
 
 /** Whether the shopper may cancel `o` at `now` under `p`. */

@@ -16,9 +16,9 @@
 #include <stddef.h>
 
 /* Limits of one payload; beyond them it is refused (E_TOO_LARGE). */
-#define PAYLOAD_MAX_ITEMS 500
+#define PAYLOAD_MAX_ITEMS     500
 #define PAYLOAD_MAX_SHIPMENTS 50
-#define PAYLOAD_MAX_SCANS 200
+#define PAYLOAD_MAX_SCANS     200
 
 enum payload_kind {
 	PAYLOAD_IGNORED,     /* a topic deskd does not use: answer 200, store nothing */
@@ -35,11 +35,11 @@ struct payload_customer {
 
 struct payload {
 	enum payload_kind kind;
-	struct order order;	   /* PAYLOAD_ORDER, PAYLOAD_ORDER_GONE (external_id only) */
-	struct shipment shipment;  /* PAYLOAD_FULFILLMENT */
-	const char *order_external_id; /* PAYLOAD_FULFILLMENT, PAYLOAD_REFUND */
-	int64_t refund_minor;	   /* PAYLOAD_REFUND */
-	int64_t updated_at;	   /* the platform's time of this fact; 0: none given */
+	struct order order;		  /* PAYLOAD_ORDER, PAYLOAD_ORDER_GONE (external_id only) */
+	struct shipment shipment;	  /* PAYLOAD_FULFILLMENT */
+	const char *order_external_id;	  /* PAYLOAD_FULFILLMENT, PAYLOAD_REFUND */
+	int64_t refund_minor;		  /* PAYLOAD_REFUND */
+	int64_t updated_at;		  /* the platform's time of this fact; 0: none given */
 	struct payload_customer customer; /* PAYLOAD_CUSTOMER; for orders, the buyer */
 	/* carrier scans that came with it (deskd's own document only) */
 	struct shipment_scan *scans;
@@ -54,8 +54,8 @@ struct payload {
  * E_INVALID_JSON (with the byte position) or E_INVALID (naming the field) for a
  * body that is not what the topic says.
  */
-enum err_code payload_shopify(const char *topic, const char *body, size_t len,
-			      struct payload *out, struct arena *a, struct error *err);
+enum err_code payload_shopify(const char *topic, const char *body, size_t len, struct payload *out,
+			      struct arena *a, struct error *err);
 
 /**
  * Reads a WooCommerce webhook body of topic `topic` (X-WC-Webhook-Topic):
