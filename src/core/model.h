@@ -97,6 +97,19 @@ struct macro {
 	int64_t created_at, updated_at;
 };
 
+/*
+ * An online store (a brand) deskd serves: `shop` in C, so that it is not taken
+ * for the database store; "store" in the API and the schema.
+ */
+struct shop {
+	int64_t id;
+	const char *slug, *name, *platform; /* platform: shopify, woocommerce or custom */
+	const char *secret_sealed;	    /* the webhook secret, sealed; NULL: none set */
+	int64_t mailbox_id;		    /* 0: none */
+	const char *settings;		    /* a JSON object text (docs/API.md, "Stores") */
+	int64_t created_at, updated_at;
+};
+
 struct saved_view {
 	int64_t id;
 	const char *name, *filters; /* filters: a JSON object text */
@@ -119,6 +132,7 @@ typedef MODEL_LIST(struct token_info) token_list;
 typedef MODEL_LIST(struct webhook) webhook_list;
 typedef MODEL_LIST(struct delivery) delivery_list;
 typedef MODEL_LIST(struct macro) macro_list;
+typedef MODEL_LIST(struct shop) shop_list;
 typedef MODEL_LIST(struct saved_view) view_list;
 
 struct ticket_new {

@@ -246,6 +246,26 @@ enum err_code store_delivery_result(struct store *st, int64_t job_id, int64_t de
 enum err_code store_jobs_pending(struct store *st, const char *kind, int64_t due_before,
 				 int64_t *count, struct error *err);
 
+/* --- online stores (store_shops.c) --- */
+
+/** The stores not deleted, by name. */
+enum err_code store_shop_list(struct store *st, shop_list *out, struct arena *a,
+			      struct error *err);
+/** One store not deleted; E_NOT_FOUND naming the id otherwise. */
+enum err_code store_shop_get(struct store *st, int64_t id, struct shop *out, struct arena *a,
+			     struct error *err);
+/**
+ * Adds a store from `in` (id and times are ignored); E_CONFLICT when its slug is
+ * or was taken: a deleted store's slug is never given again, so an old
+ * tracking link cannot lead to another store. E_INVALID for an unknown mailbox.
+ */
+enum err_code store_shop_create(struct store *st, const struct shop *in, struct shop *out,
+				struct arena *a, struct error *err);
+/** Replaces name, platform, secret, mailbox and settings of store `in->id`. */
+enum err_code store_shop_update(struct store *st, const struct shop *in, struct shop *out,
+				struct arena *a, struct error *err);
+enum err_code store_shop_delete(struct store *st, int64_t id, struct error *err);
+
 /* --- canned replies, saved views, the live feed (store_macros.c) --- */
 
 enum err_code store_macro_list(struct store *st, macro_list *out, struct arena *a,

@@ -73,6 +73,12 @@ ROUTES = [
     ("GET", "/api/v1/mailboxes/{mailbox}", ADMIN, None),
     ("PATCH", "/api/v1/mailboxes/{mailbox}", ADMIN, lambda: {"name": unique("renamed")}),
     ("DELETE", "/api/v1/mailboxes/{mailbox}", ADMIN, None),
+    ("GET", "/api/v1/stores", ADMIN, None),
+    ("POST", "/api/v1/stores", ADMIN, lambda: {"slug": unique("shop").lower().replace("_", "-"),
+                                               "name": "Role Shop"}),
+    ("GET", "/api/v1/stores/{store}", ADMIN, None),
+    ("PATCH", "/api/v1/stores/{store}", ADMIN, lambda: {"name": unique("renamed")}),
+    ("DELETE", "/api/v1/stores/{store}", ADMIN, None),
     ("GET", "/", PUBLIC, None),
     ("GET", "/static/*", PUBLIC, None),
 ]
@@ -108,13 +114,15 @@ class RolesTest(E2ETestCase):
                        b"Message-ID: <roles-setup@shop.example>\r\n\r\nhello\r\n").body
         box = req("POST", "/api/v1/mailboxes", {"address": "roles-box@shop.example"},
                   token=cls.admin).body["mailbox"]
+        shop = req("POST", "/api/v1/stores", {"slug": "roles-shop", "name": "Roles Shop"},
+                   token=cls.admin).body["store"]
         reply = req("POST", "/api/v1/tickets/%d/messages" % mail["ticket_id"],
                     {"body": "answer", "kind": "reply"}, token=cls.agent).body["message"]
         cls.reply_mail_id = reply["mail_message_id"]
         cls.fill = {"ticket": t["id"], "customer": t["customer_id"], "user": cls.agent_id,
                     "token": tok["id"], "webhook": w["id"], "macro": m["id"], "view": v["id"],
                     "attachment": f["id"], "email": mail["message_id"], "mailbox": box["id"],
-                    "reply": reply["id"]}
+                    "reply": reply["id"], "store": shop["id"]}
 
     @classmethod
     def bounce_reply(cls):
