@@ -6,7 +6,7 @@ set -eu
 build="gcc make libc6-dev pkg-config libmicrohttpd-dev libmicrohttpd12 libjansson-dev libsodium-dev
 	libsqlite3-dev libpq-dev libpq5 libcurl4-openssl-dev libcurl4 libgmime-3.0-dev libgumbo-dev"
 test="$build clang libclang-rt-14-dev python3 postgresql curl chromium fonts-noto-cjk nodejs
-	postfix dovecot-imapd swaks openssl"
+	postfix dovecot-imapd swaks openssl gdb"
 case "${1:-run}" in
 run) want=$build ;;
 test) want=$test ;;

@@ -224,11 +224,13 @@ class Server:
         try:
             rc = proc.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
+            stacks = thread_backtraces(proc.pid)
             proc.kill()
             proc.wait()
             self._stderr.close()
-            raise ServerError("deskd did not exit within %.0fs of SIGTERM; stderr:\n%s"
-                              % (STOP_TIMEOUT, self.stderr_tail()))
+            raise ServerError("deskd did not exit within %.0fs of SIGTERM; stderr:\n%s\n"
+                              "its threads then:\n%s"
+                              % (STOP_TIMEOUT, self.stderr_tail(), stacks))
         self._stderr.close()
         self._stderr = None
         if rc != 0:
@@ -396,6 +398,17 @@ class Session:
         if csrf and self.csrf:
             h.setdefault("X-CSRF-Token", self.csrf)
         return self.server.req(method, path, body, cookie=self.cookie, headers=h, **kw)
+
+
+def thread_backtraces(pid):
+    """Every thread's stack of a running process (gdb, from scripts/deps.sh), so
+    that a server that hangs says where."""
+    try:
+        out = subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "thread apply all bt"],
+                             capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "(no backtraces: %s)" % e
+    return "\n".join(line for line in out.stdout.splitlines() if line.startswith(("#", "Thread")))
 
 
 class E2ETestCase(unittest.TestCase):
