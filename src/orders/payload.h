@@ -44,6 +44,7 @@ struct payload {
 	/* carrier scans that came with it (deskd's own document only) */
 	struct shipment_scan *scans;
 	int n_scans;
+	int *scan_shipments; /* for scans[i], the index in order.shipments of its shipment */
 };
 
 /**

@@ -75,3 +75,65 @@ int time_parse(const char *s, int64_t *us)
 	*us = ((days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) * (int64_t)1000000;
 	return 0;
 }
+
+/* The n ASCII digits at s as a number, or -1; stops at the NUL, so it never reads past it. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return days[m - 1] + (m == 2 && leap);
+}
+
+/*
+ * Digit by digit rather than sscanf, whose %2d takes a sign or a leading space
+ * ("2026-1-5"), so that only the one spelling of a time is accepted.
+ */
+int time_parse_rfc3339(const char *s, int64_t *us)
+{
+	int y = digits(s, 4), mo, d, h, mi, sec, off = 0, oh, om;
+	int64_t frac = 0, scale = 100000;
+
+	if (y < 1970 || s[4] != '-' || (mo = digits(s + 5, 2)) < 1 || mo > 12 || s[7] != '-' ||
+	    (d = digits(s + 8, 2)) < 1 || d > days_in_month(y, mo) ||
+	    (s[10] != 'T' && s[10] != 't') || (h = digits(s + 11, 2)) < 0 || h > 23 ||
+	    s[13] != ':' || (mi = digits(s + 14, 2)) < 0 || mi > 59 || s[16] != ':' ||
+	    (sec = digits(s + 17, 2)) < 0 || sec > 60)
+		return -1;
+	s += 19;
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return -1;
+		for (; *s >= '0' && *s <= '9'; s++, scale /= 10)
+			frac += (*s - '0') * scale;
+	}
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		if ((oh = digits(s + 1, 2)) < 0 || oh > 23 || s[3] != ':' ||
+		    (om = digits(s + 4, 2)) < 0 || om > 59)
+			return -1;
+		off = (oh * 60 + om) * 60 * (*s == '-' ? -1 : 1);
+		s += 6;
+	} else {
+		return -1;
+	}
+	if (*s)
+		return -1;
+	*us = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off) *
+		      (int64_t)1000000 +
+	      frac;
+	return 0;
+}

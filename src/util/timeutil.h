@@ -28,4 +28,13 @@ void time_format(int64_t us, char out[21]);
  */
 int time_parse(const char *s, int64_t *us);
 
+/**
+ * Parses an RFC 3339 time with its offset, as store platforms and deskd's
+ * order API write it: "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)", for
+ * example "2026-11-20T10:15:00-05:00" (t and z may be lower-case). The fraction
+ * is kept to the microsecond. Returns 0 and sets *us (UTC), or -1 on anything
+ * else, including a day the month does not have.
+ */
+int time_parse_rfc3339(const char *s, int64_t *us);
+
 #endif
