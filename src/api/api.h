@@ -45,6 +45,9 @@ enum err_code field_emails(struct req *r, json_t *o, const char *name, size_t ma
 /** Checks that the body has only these members. */
 enum err_code fields_known(struct req *r, json_t *o, const char *const *names);
 
+/** A positive integer in decimal, as a query argument gives it; -1 when it is not one. */
+int parse_id(const char *s, int64_t *out);
+
 /** Parses a positive integer query argument within [1, max], default `def`. */
 enum err_code query_limit(struct req *r, int def, int max, int *out);
 
@@ -73,6 +76,10 @@ API_HANDLER(api_stores_create);
 API_HANDLER(api_stores_get);
 API_HANDLER(api_stores_update);
 API_HANDLER(api_stores_delete);
+API_HANDLER(api_orders_put);
+API_HANDLER(api_orders_list);
+API_HANDLER(api_orders_get);
+API_HANDLER(api_orders_events);
 API_HANDLER(api_logout);
 API_HANDLER(api_me);
 API_HANDLER(api_users_list);

@@ -5,6 +5,7 @@
 #include "core/text.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,4 +223,18 @@ enum err_code query_limit(struct req *r, int def, int max, int *out)
 		return error_set(&r->err, E_BAD_REQUEST, "limit must be 1 to %d", max);
 	*out = (int)v;
 	return E_OK;
+}
+
+int parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end || v <= 0 || v == LLONG_MAX)
+		return -1;
+	*out = v;
+	return 0;
 }

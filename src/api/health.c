@@ -50,10 +50,11 @@ static json_t *operation(const struct route *rt)
 			       "description", "JSON; errors are {\"error\":{\"code\",\"message\"}}");
 	json_t *params = json_array();
 
-	if (strstr(rt->pattern, "{id}"))
-		json_array_append_new(params, json_pack("{ss ss sb s{ss}}", "name", "id", "in",
-							"path", "required", 1, "schema", "type",
-							"integer"));
+	for (const char *p = strchr(rt->pattern, '{'); p; p = strchr(p + 1, '{'))
+		json_array_append_new(params, json_pack("{ss# ss sb s{ss}}", "name", p + 1,
+							(int)strcspn(p + 1, "}"), "in", "path",
+							"required", 1, "schema", "type",
+							strncmp(p, "{id}", 4) ? "string" : "integer"));
 	json_object_set_new(op, "parameters", params);
 	if (rt->access != ACCESS_PUBLIC)
 		json_object_set_new(op, "security",

@@ -8,7 +8,6 @@
 #include "util/timeutil.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,20 +138,6 @@ static int64_t sort_key(const struct ticket *t, enum ticket_sort s)
 	if (s == SORT_UPDATED_ASC || s == SORT_UPDATED_DESC)
 		return t->updated_at;
 	return t->id; /* creation order is id order: see store_ticket_list */
-}
-
-static int parse_id(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end || v <= 0 || v == LLONG_MAX)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static enum err_code parse_statuses(struct req *r, const char *s, struct ticket_filter *f)

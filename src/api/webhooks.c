@@ -14,7 +14,8 @@
 
 static const char *const event_types[] = { "ticket.created",   "ticket.updated",
 					   "message.created",  "customer.created",
-					   "customer.updated", "*",
+					   "customer.updated", "order.created",
+					   "order.updated",    "*",
 					   NULL };
 
 static enum err_code read_events(struct req *r, const char **out)

@@ -40,7 +40,8 @@ typedef enum err_code (*route_fn)(struct req *r);
 typedef enum err_code (*http_auth_fn)(struct req *r);
 
 struct route {
-	/* "{id}" matches a positive integer; a final "*" matches the rest of the path */
+	/* "{id}" matches a positive integer, any other "{name}" one segment of text
+	   ("{slug}"), and a final "*" the rest of the path */
 	const char *method, *pattern;
 	enum route_access access;
 	route_fn fn;
@@ -53,6 +54,7 @@ struct req {
 	const char *method, *path;
 	const struct route *route;
 	int64_t ids[2]; /* the {id} parts of the path, in order */
+	const char *keys[2]; /* the other {name} parts (a segment of text each), in order */
 	const char *rest; /* what a final "*" matched */
 
 	struct buf body;

@@ -244,14 +244,51 @@ static void reply_error(struct req *r)
 
 /* --- routing --- */
 
-static int match(const char *pattern, const char *path, int64_t ids[2], const char **rest)
+/* The text parts of a path, where a {name} matched, before they are copied out. */
+struct key_spans {
+	const char *p[2];
+	size_t n[2];
+	int count;
+};
+
+/*
+ * A {name} other than {id} is one path segment (as MHD decoded it): up to 255
+ * bytes of anything but "/" and control characters, and not "." or "..".
+ */
+static size_t key_length(const char *path)
+{
+	size_t n = strcspn(path, "/");
+
+	if (!n || n > 255 || (path[0] == '.' && (n == 1 || (n == 2 && path[1] == '.'))))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
+			return 0;
+	return n;
+}
+
+static int match(const char *pattern, const char *path, int64_t ids[2], struct key_spans *keys,
+		 const char **rest)
 {
 	int n = 0;
+
+	keys->count = 0;
 
 	while (*pattern && *path) {
 		if (pattern[0] == '*' && !pattern[1]) {
 			*rest = path;
 			return 1;
+		}
+		if (pattern[0] == '{' && strncmp(pattern, "{id}", 4)) {
+			size_t len = key_length(path);
+
+			if (!len || keys->count == 2)
+				return 0;
+			keys->p[keys->count] = path;
+			keys->n[keys->count++] = len;
+			path += len;
+			pattern = strchr(pattern, '}') + 1;
+			continue;
 		}
 		if (!strncmp(pattern, "{id}", 4)) {
 			int64_t v = 0;
@@ -302,9 +339,10 @@ static void allow_add(struct req *r, const char *method)
 static enum err_code route(struct http_server *s, struct req *r)
 {
 	int path_matched = 0;
+	struct key_spans keys;
 
 	for (int i = 0; s->routes[i].method; i++) {
-		if (!match(s->routes[i].pattern, r->path, r->ids, &r->rest))
+		if (!match(s->routes[i].pattern, r->path, r->ids, &keys, &r->rest))
 			continue;
 		path_matched = 1;
 		allow_add(r, s->routes[i].method);
@@ -312,6 +350,8 @@ static enum err_code route(struct http_server *s, struct req *r)
 		    (!strcmp(r->method, "HEAD") && !strcmp(s->routes[i].method, "GET"))) {
 			r->route = &s->routes[i];
 			r->route_index = i;
+			for (int k = 0; k < keys.count; k++)
+				r->keys[k] = arena_strndup(&r->arena, keys.p[k], keys.n[k]);
 			return E_OK;
 		}
 	}

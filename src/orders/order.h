@@ -57,6 +57,8 @@ struct shipment {
 	enum order_state state;
 	int64_t eta, shipped_at, delivered_at; /* 0: unknown */
 	int64_t created_at, updated_at;
+	struct shipment_scan *scans; /* oldest first, as the store reads them; may be none */
+	int n_scans;
 };
 
 /*
@@ -73,6 +75,7 @@ struct order {
 	int64_t total_minor, refunded_minor;
 	const char *financial_status, *fulfillment_status; /* may be NULL */
 	int64_t placed_at, updated_at;			   /* the platform's times */
+	int64_t recorded_at, changed_at; /* deskd's: first stored, last changed */
 	int64_t cancelled_at;				   /* 0: not cancelled */
 	enum order_state state;
 	struct order_item *items;

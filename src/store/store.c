@@ -85,6 +85,11 @@ int row_int(struct db_row *row, void *arg)
 	return 0;
 }
 
+int64_t col_time(struct db_row *row, int col)
+{
+	return db_col_null(row, col) ? 0 : db_col_int(row, col);
+}
+
 const char *col_str(struct db_row *row, int col, struct arena *a)
 {
 	return db_col_null(row, col) ? NULL : arena_strdup(a, db_col_text(row, col));

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "orders/payload.h"
 #include "util/arena.h"
 
 #include <jansson.h>
@@ -265,6 +266,41 @@ enum err_code store_shop_create(struct store *st, const struct shop *in, struct 
 enum err_code store_shop_update(struct store *st, const struct shop *in, struct shop *out,
 				struct arena *a, struct error *err);
 enum err_code store_shop_delete(struct store *st, int64_t id, struct error *err);
+
+/** The store (not deleted) with this slug; E_NOT_FOUND naming it otherwise. */
+enum err_code store_shop_by_slug(struct store *st, const char *slug, struct shop *out,
+				 struct arena *a, struct error *err);
+
+/* --- orders (store_orders.c) --- */
+
+typedef MODEL_LIST(struct order) order_list;
+
+struct order_filter {
+	int64_t customer_id, store_id; /* 0: any */
+	const char *number;	       /* "1042" also finds "#1042"; NULL: any */
+	int limit;
+};
+
+/**
+ * Creates or brings up to date the order p->order.external_id of store
+ * `store_id` from a PAYLOAD_ORDER payload, in one transaction: the customer
+ * matched by email (created when new) or phone, items replaced, each shipment
+ * the payload names moved on by its platform word and its scans, the order's
+ * state decided (orders/order.h), and an order.created or order.updated event
+ * of what changed. A payload older than the stored order (its updated_at)
+ * changes nothing. *created says whether the order is new.
+ */
+enum err_code store_order_put(struct store *st, int64_t store_id, int64_t actor_id,
+			      const struct payload *p, struct order *out, int *created,
+			      struct arena *a, struct error *err);
+enum err_code store_order_get(struct store *st, int64_t id, struct order *out, struct arena *a,
+			      struct error *err);
+/** Orders newest first, with their items and shipments. */
+enum err_code store_order_list(struct store *st, const struct order_filter *f, order_list *out,
+			       struct arena *a, struct error *err);
+/** An order's events, oldest first: its timeline. */
+enum err_code store_order_event_list(struct store *st, int64_t order_id, event_list *out,
+				     struct arena *a, struct error *err);
 
 /* --- canned replies, saved views, the live feed (store_macros.c) --- */
 

@@ -34,6 +34,8 @@ int row_int(struct db_row *row, void *arg);
 
 /** Copies column `col` into the arena, or NULL when the column is NULL. */
 const char *col_str(struct db_row *row, int col, struct arena *a);
+/** An integer column (an id, a time), 0 when NULL. */
+int64_t col_time(struct db_row *row, int col);
 
 /**
  * Writes an events row and, for each active webhook subscribed to `type`, a
@@ -51,6 +53,10 @@ enum err_code store_record_event(struct db *db, int64_t ticket_id, int64_t custo
 enum err_code store_record_event_lazy(struct db *db, int64_t ticket_id, int64_t customer_id,
 				      int64_t actor_id, const char *type, json_t *changes,
 				      json_t *(*data_fn)(void *arg), void *arg, struct error *err);
+/** The same for an event about an order: the order's timeline and audit log. */
+enum err_code store_record_order_event(struct db *db, int64_t order_id, int64_t customer_id,
+				       int64_t actor_id, const char *type, json_t *changes,
+				       json_t *(*data_fn)(void *arg), void *arg, struct error *err);
 
 /** Replaces the search tokens of one document (kind: ticket, message, customer). */
 enum err_code store_index(struct db *db, const char *kind, int64_t id, const char *text,

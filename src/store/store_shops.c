@@ -145,3 +145,17 @@ enum err_code store_shop_delete(struct store *st, int64_t id, struct error *err)
 {
 	return store_write(st, shop_delete_tx, &id, err);
 }
+
+enum err_code store_shop_by_slug(struct store *st, const char *slug, struct shop *out,
+				 struct arena *a, struct error *err)
+{
+	struct shop_read r = { .one = out, .a = a };
+	struct db_arg args[] = { DB_S(slug) };
+	enum err_code rc = store_read(st,
+				      "SELECT " SHOP_COLS " FROM stores WHERE slug = $1 AND deleted = 0",
+				      args, 1, read_shop, &r, err);
+
+	if (rc == E_OK && !r.found)
+		rc = error_set(err, E_NOT_FOUND, "no store '%s'", slug);
+	return rc;
+}

@@ -24,11 +24,6 @@ struct ticket_read {
 	int found;
 };
 
-static int64_t col_time(struct db_row *row, int col)
-{
-	return db_col_null(row, col) ? 0 : db_col_int(row, col);
-}
-
 static int read_ticket(struct db_row *row, void *arg)
 {
 	struct ticket_read *r = arg;
@@ -798,4 +793,16 @@ enum err_code store_event_list(struct store *st, int64_t ticket_id, event_list *
 			     "SELECT id, ticket_id, actor_id, type, changes, created_at, customer_id"
 			     " FROM events WHERE ticket_id = $1 ORDER BY id",
 			     read_event, &r, err);
+}
+
+enum err_code store_order_event_list(struct store *st, int64_t order_id, event_list *out,
+				     struct arena *a, struct error *err)
+{
+	struct event_read r = { out, a };
+	struct db_arg args[] = { DB_I(order_id) };
+
+	return store_read(st,
+			  "SELECT id, ticket_id, actor_id, type, changes, created_at, customer_id"
+			  " FROM events WHERE order_id = $1 ORDER BY id",
+			  args, 1, read_event, &r, err);
 }

@@ -62,20 +62,21 @@ static enum err_code queue_delivery(struct db *db, int64_t webhook_id, int64_t e
 	return rc ? store_fail(db, rc, err, "queueing delivery") : E_OK;
 }
 
-enum err_code store_record_event_lazy(struct db *db, int64_t ticket_id, int64_t customer_id,
-				      int64_t actor_id, const char *type, json_t *changes,
-				      json_t *(*data_fn)(void *arg), void *arg, struct error *err)
+static enum err_code record_event(struct db *db, int64_t ticket_id, int64_t customer_id,
+				  int64_t order_id, int64_t actor_id, const char *type,
+				  json_t *changes, json_t *(*data_fn)(void *arg), void *arg,
+				  struct error *err)
 {
 	int64_t now = time_now_us(), event_id = 0;
 	char *changes_text = json_dumps(changes, JSON_COMPACT | JSON_SORT_KEYS);
 	struct hook_match m = { .type = type };
 	struct db_arg args[] = { DB_ID(ticket_id), DB_ID(customer_id), DB_ID(actor_id),
-				 DB_S(type), DB_S(changes_text), DB_I(now) };
+				 DB_S(type), DB_S(changes_text), DB_I(now), DB_ID(order_id) };
 	enum err_code rc = E_OK;
 	int qrc = db_query(db,
 			   "INSERT INTO events (ticket_id, customer_id, actor_id, type, changes,"
-			   " created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-			   args, 6, row_int, &event_id);
+			   " created_at, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+			   args, 7, row_int, &event_id);
 
 	if (!qrc)
 		qrc = db_query(db, "SELECT id, events FROM webhooks WHERE active = 1", NULL, 0,
@@ -95,6 +96,22 @@ enum err_code store_record_event_lazy(struct db *db, int64_t ticket_id, int64_t 
 	free(changes_text);
 	json_decref(changes);
 	return rc;
+}
+
+enum err_code store_record_event_lazy(struct db *db, int64_t ticket_id, int64_t customer_id,
+				      int64_t actor_id, const char *type, json_t *changes,
+				      json_t *(*data_fn)(void *arg), void *arg, struct error *err)
+{
+	return record_event(db, ticket_id, customer_id, 0, actor_id, type, changes, data_fn, arg,
+			    err);
+}
+
+enum err_code store_record_order_event(struct db *db, int64_t order_id, int64_t customer_id,
+				       int64_t actor_id, const char *type, json_t *changes,
+				       json_t *(*data_fn)(void *arg), void *arg, struct error *err)
+{
+	return record_event(db, 0, customer_id, order_id, actor_id, type, changes, data_fn, arg,
+			    err);
 }
 
 static json_t *data_given(void *data)

@@ -79,6 +79,12 @@ ROUTES = [
     ("GET", "/api/v1/stores/{store}", ADMIN, None),
     ("PATCH", "/api/v1/stores/{store}", ADMIN, lambda: {"name": unique("renamed")}),
     ("DELETE", "/api/v1/stores/{store}", ADMIN, None),
+    ("PUT", "/api/v1/stores/{shop_slug}/orders/{order_external}", ADMIN, lambda: {
+        "number": "R-1", "currency": "EUR", "total": "1.00",
+        "placed_at": "2026-12-01T10:00:00+01:00", "financial_status": "paid"}),
+    ("GET", "/api/v1/orders", AGENT, None),
+    ("GET", "/api/v1/orders/{order}", AGENT, None),
+    ("GET", "/api/v1/orders/{order}/events", AGENT, None),
     ("GET", "/", PUBLIC, None),
     ("GET", "/static/*", PUBLIC, None),
 ]
@@ -116,13 +122,17 @@ class RolesTest(E2ETestCase):
                   token=cls.admin).body["mailbox"]
         shop = req("POST", "/api/v1/stores", {"slug": "roles-shop", "name": "Roles Shop"},
                    token=cls.admin).body["store"]
+        order = req("PUT", "/api/v1/stores/roles-shop/orders/roles-1", {
+            "number": "R-1", "currency": "EUR", "total": "1.00",
+            "placed_at": "2026-12-01T10:00:00+01:00"}, token=cls.admin).body["order"]
         reply = req("POST", "/api/v1/tickets/%d/messages" % mail["ticket_id"],
                     {"body": "answer", "kind": "reply"}, token=cls.agent).body["message"]
         cls.reply_mail_id = reply["mail_message_id"]
         cls.fill = {"ticket": t["id"], "customer": t["customer_id"], "user": cls.agent_id,
                     "token": tok["id"], "webhook": w["id"], "macro": m["id"], "view": v["id"],
                     "attachment": f["id"], "email": mail["message_id"], "mailbox": box["id"],
-                    "reply": reply["id"], "store": shop["id"]}
+                    "reply": reply["id"], "store": shop["id"], "order": order["id"],
+                    "order_external": "roles-1", "shop_slug": shop["slug"]}
 
     @classmethod
     def bounce_reply(cls):
