@@ -517,11 +517,12 @@ const char *classify_language(const char *text, size_t len)
  *   ?a|b    optionally one of them
  *   !a|b    not followed by any of them (consumes nothing)
  *   ~ ~~ ~~~  up to 2, 4 or 8 words in between (a CJK character is half a word)
+ *   %d      (as a literal) a number
  * The first token is always literals. Between tokens, spaces and light
  * punctuation (, ; : - " ' ( ) /) are skipped.
  */
-enum { R_AFFIRM = 1, R_Q = 2, G_WHEN = 4, G_WHERE = 8 };
-#define GROUPS (G_WHEN | G_WHERE)
+enum { R_AFFIRM = 1, R_Q = 2, G_WHEN = 4, G_WHERE = 8, G_SINCE = 16 };
+#define GROUPS (G_WHEN | G_WHERE | G_SINCE)
 
 struct rule {
 	const char *pat;
@@ -608,6 +609,13 @@ static size_t lit_at(const struct text *t, size_t q, const char *lit, size_t len
 	int star = len > 1 && lit[len - 1] == '*';
 	size_t ll = len - star, i, k = q;
 
+	if (len == 2 && lit[0] == '%' && lit[1] == 'd') {
+		if (q > 0 && is_alnum(t->s[q - 1]))
+			return 0;
+		while (k < t->n && is_digit(t->s[k]))
+			k++;
+		return k > q && !(k < t->n && is_alnum(t->s[k])) ? k : 0;
+	}
 	if (is_alnum(lit[0]) && q > 0 && is_alnum(t->s[q - 1]))
 		return 0;
 	for (i = 0; i < ll; i++, k++)
@@ -700,34 +708,58 @@ static int ends_with(const char *s, size_t e, const char *w, size_t *len)
 
 /* Words that make an "it arrived" or "received my order" not a statement that it came. */
 static const char *const affirm_blockers[] = {
-	"not",	  "never",   "no",	 "hasnt",      "havent",     "hadnt",  "didnt",
-	"dont",	  "doesnt",  "isnt",	 "wasnt",      "werent",     "arent",  "wont",
-	"cant",	  "cannot",  "yet",	 "has",	       "have",	     "did",    "does",
-	"do",	  "was",     "were",	 "says",       "said",	     "saying", "shows",
-	"showed", "showing", "marked",	 "supposedly", "apparently", "claims", "supposed",
-	"should", "would",   "expected", "meant",      "tracking",   "status", "if",
-	"when",	  "whether", "문자",	 "알림",       "카톡",	     "메시지", "연락",
-	"mesaj",  "sms",     "bildirim", "mail",       "eposta",
+	"not",	  "never",   "no",	  "hasnt",	"havent",     "hadnt",	  "didnt",
+	"dont",	  "doesnt",  "isnt",	  "wasnt",	"werent",     "arent",	  "wont",
+	"cant",	  "cannot",  "yet",	  "has",	"have",	      "did",	  "does",
+	"do",	  "was",     "were",	  "says",	"said",	      "saying",	  "shows",
+	"showed", "showing", "marked",	  "supposedly", "apparently", "claims",	  "supposed",
+	"should", "would",   "expected",  "meant",	"tracking",   "status",	  "if",
+	"when",	  "whether", "문자",	  "알림",	"카톡",	      "메시지",	  "연락",
+	"mesaj*", "sms",     "bildirim*", "mail*",	"eposta*",    "e-posta*",
 };
+
+/* Where the three words (six CJK characters) before p start, within p's clause. */
+static size_t words_before(const struct text *t, size_t p)
+{
+	int budget = 6;
+
+	while (p > 0 && budget > 0) {
+		size_t q = p;
+
+		while (q > 0 && is_sep(t->s[q - 1]))
+			q--;
+		if (q == 0 || is_break(t->s[q - 1]))
+			return q;
+		if (is_alnum(t->s[q - 1])) {
+			while (q > 0 && is_alnum(t->s[q - 1]))
+				q--;
+			budget -= 2;
+		} else {
+			while (q > 0 && ((unsigned char)t->s[q - 1] & 0xC0) == 0x80)
+				q--;
+			q -= q > 0;
+			budget -= 1;
+		}
+		p = q;
+	}
+	return p;
+}
 
 static int affirm_blocked(const struct text *t, size_t start, size_t end)
 {
-	size_t from = start > 24 ? start - 24 : 0, i, k, q;
+	size_t from = words_before(t, start), i, k, q;
 	const char *hit;
 
-	/* Korean negates right before the verb: "안 왔어요", "못 받았어요" */
-	if (ends_with(t->s, start, "안", &k) || ends_with(t->s, start, "못", &k))
+	/* Korean negates right before the verb ("안 왔어요", "못 받았어요"); "하나만
+	 * 왔어요" is "only one came" */
+	if (ends_with(t->s, start, "안", &k) || ends_with(t->s, start, "못", &k) ||
+	    ends_with(t->s, start, "만", &k))
 		return 1;
-	for (i = start; i > from; i--)
-		if (is_break(t->s[i - 1])) {
-			from = i;
-			break;
-		}
 	for (i = 0; i < sizeof(affirm_blockers) / sizeof(affirm_blockers[0]); i++) {
 		const char *w = affirm_blockers[i];
-		size_t wl = strlen(w), p = from;
+		size_t wl = strlen(w), p = from, lit = wl - (w[wl - 1] == '*');
 
-		while (p < start && (hit = memmem(t->s + p, start - p, w, wl))) {
+		while (p < start && (hit = memmem(t->s + p, start - p, w, lit))) {
 			k = (size_t)(hit - t->s);
 			if (!is_alnum(w[0]) || lit_at(t, k, w, wl))
 				return 1;
@@ -791,11 +823,12 @@ static int rule_matches(const struct text *t, const struct rule *r)
 #define EN_ARRIVE                                                                                  \
 	"arrive|arrived|arriving|receive|received|receiving|come|came|coming|deliver|delivered|"   \
 	"delivering|ship|shipped|dispatched|dispatch|here|show|shown|showed|turned|gotten|got|"    \
-	"get|reached|reach|sent|mailed|posted|left|made|landed"
+	"get|reached|reach|sent|mailed|posted|left|made|landed|recieved|recieve|recived|arived|"   \
+	"arrvied|delievered|delivred|recevied"
 #define EN_WHEN                                                                                    \
 	"arrive|arriving|arrives|ship|shipped|shipping|ships|deliver|delivered|delivering|"        \
 	"dispatch|dispatched|receive|received|expect|coming|come|here|sent|send|reach|reaching|"   \
-	"mailed|posted|due|out"
+	"mailed|posted|due|out|show|turn|land|get"
 #define EN_THING                                                                                   \
 	"item|items|size|sizes|colour|color|product|products|order|one|thing|things|model|book|"   \
 	"style|variant|shoes|shirt|flavour|flavor|quantity|version|article|parcel|package"
@@ -805,8 +838,11 @@ static int rule_matches(const struct text *t, const struct rule *r)
 
 static const struct rule rules_en[] = {
 	/* where is it */
-	{"where ~~ is|are|s ~ " EN_OBJ, 10, G_WHERE},
+	{"where|whre|wher|whr|wehre ~~ is|are|s ~ " EN_OBJ, 10, G_WHERE},
 	{"wheres|whereis|wher ~ " EN_OBJ, 10, G_WHERE},
+	/* asked inside a sentence: "tell me where my order is" */
+	{"where ~ my|the|our|your|this " EN_OBJ " ~ is|are|went|ended", 10, G_WHERE},
+	{"where it|they is|are|went|ended", 10, G_WHERE},
 	/* it has not come */
 	{EN_NEG " ?yet|been|even|ever|actually|still|really|all ?been|yet " EN_ARRIVE, 10, 0},
 	{"yet to ?be " EN_ARRIVE, 10, 0},
@@ -832,11 +868,26 @@ static const struct rule rules_en[] = {
 	 "updates|url|#",
 	 7, 0},
 	{"not|hasnt|isnt|stopped|havent ?been updat*|moved|moving|budged", 7, 0},
+	{"nothing ?has|have ?been moved|changed|happened|updated|moving|changing", 7, 0},
+	{"problem|issue|wrong ~ with ~ my|the|this delivery|order|package|parcel|shipment", 7, 0},
+	{"has|have anything|something happened|changed", 7, 0},
+	{"havent|not|no ?heard|word ?anything|back from", 7, 0},
 	{"stuck ~ in|at|on ~~ transit|customs|warehouse|facility|depot|hub|sorting|post|office|"
 	 "center|centre|same|label|pre-shipment|processing|pending|status|country|airport|origin|"
 	 "destination",
 	 10, 0},
-	{"in_transit ~~ for|since|days|weeks|forever", 7, 0},
+	{"in_transit|out_for_delivery|processing|pending ~~ for|since|days|weeks|forever", 7, 0},
+	/* a status the shopper quotes */
+	{"says|shows|showing|still_on|still_at|still_in|stuck_on|status_is|status_of ~~ "
+	 "exception|processing|"
+	 "pending|preparing|unfulfilled|awaiting|pre-shipment|label|not_shipped|on_hold",
+	 7, 0},
+	{"still ?says|shows|showing|reads|at|in|on ~ "
+	 "processing|pending|preparing|unfulfilled|the_same|"
+	 "in_transit|awaiting|exception",
+	 7, 0},
+	{"after|for|over %d|two|three|four|five|six|seven|ten|several|many days|weeks", 4, 0},
+	{"courier|carrier|ups|fedex|usps|dhl|royal_mail|post_office|postman|mailman|driver", 4, 0},
 	{"label_created|pre-shipment|preshipment|awaiting_pickup|pending_pickup|"
 	 "awaiting_collection|information_received",
 	 7, 0},
@@ -849,18 +900,22 @@ static const struct rule rules_en[] = {
 	{"how_long ~~ until|till|til|before|for|to ~~~ " EN_WHEN, 7, G_WHEN},
 	{"how_much_longer|how_many_more", 10, 0},
 	{"eta|etd", 7, 0},
+	{"eta|etd ?on|for|of ~ " EN_OBJ, 10, 0},
 	{"estimated|expected|approximate|anticipated ~ delivery|arrival|shipping|ship|dispatch", 7,
 	 0},
 	{"delivery|arrival|ship|shipping|dispatch date|estimate|window", 7, 0},
 	/* has it shipped */
-	{"has|have|did it|you|they|my|the|our|your|this|order|package|parcel|items|item|anything "
+	{"has|have|did "
+	 "it|you|they|my|the|our|your|this|order|package|parcel|items|item|anything "
 	 "~~ "
-	 "ship|shipped|dispatched|dispatch|sent|send|mailed|posted|left|arrived|arrive|delivered|"
+	 "ship|shipped|dispatched|dispatch|sent|send|mailed|posted|left|arrived|arrive|"
+	 "delivered|"
 	 "deliver|come|leave",
 	 10, 0},
 	{"is|are it|my|the|our|this|order|package|parcel ~~ on its|the|their way", 10, 0},
 	{"on its|the|their way", 4, 0},
-	{"will|would|could it|they|my_order|my_package|my_parcel|the_order|the_package|the_parcel "
+	{"will|would|could "
+	 "it|they|my_order|my_package|my_parcel|the_order|the_package|the_parcel "
 	 "~ "
 	 "arrive|arriving|get_here|be_here|be_delivered|come|ship|be_shipped|reach",
 	 7, 0},
@@ -871,11 +926,13 @@ static const struct rule rules_en[] = {
 	{"status ?of|on|for ~~ " EN_OBJ, 10, 0},
 	{"update|updates|news|info|information|word on|about|regarding|re|for|of ~ " EN_OBJ, 10, 0},
 	{"any ?new|more update|updates|news|info|information|word", 7, 0},
-	{"check|checking|chasing|chase|follow|following|inquire|inquiring|enquire|enquiring|asking "
+	{"check|checking|chasing|chase|follow|following|inquire|inquiring|enquire|"
+	 "enquiring|asking "
 	 "~~ on|about|up ~~ " EN_OBJ,
 	 10, 0},
 	{"locate|track|trace ?my|the|our " EN_OBJ, 7, 0},
-	{"cant|cannot|couldnt|dont|didnt|never|havent|not ?find|found|locate|see|seen|have|located "
+	{"cant|cannot|couldnt|dont|didnt|never|havent|not "
+	 "find|found|locate|see|seen|have|located "
 	 "~ it|them|anything|package|parcel|box|order|my|the",
 	 7, 0},
 	/* late, lost */
@@ -889,7 +946,8 @@ static const struct rule rules_en[] = {
 	{"supposed|meant|due|expected|scheduled|promised|guaranteed to ?be|have ?been "
 	 "arrive|arrived|delivered|here|come|ship|shipped|arriving",
 	 10, 0},
-	{"past|passed|missed|beyond|exceeded ?the estimated|expected|delivery|due|promised|arrival|"
+	{"past|passed|missed|beyond|exceeded ?the "
+	 "estimated|expected|delivery|due|promised|arrival|"
 	 "eta|guaranteed",
 	 10, 0},
 	/* delivered, but not here */
@@ -900,16 +958,34 @@ static const struct rule rules_en[] = {
 	{"return|returned|returning ?to ?the sender|shipper|origin", 20, 0},
 	{"sent|sending|going|shipped back ?to ?the sender|shipper|origin", 20, 0},
 	/* time since the order */
-	{"been ~~ week|weeks|days|month|months|ages|forever|while", 7, 0},
-	{"ordered|placed|paid|bought|purchased ~~ ago|week|weeks|days|month|last|since|already", 4,
-	 0},
+	{"been ~~ week|weeks|days|month|months|ages|forever|while", 7, G_SINCE},
+	{"been ?now|over|almost|nearly|more_than|about "
+	 "%d|two|three|four|five|six|seven|eight|nine|"
+	 "ten|eleven|twelve|several|many|a_few",
+	 7, G_SINCE},
+	{"business_days|working_days", 4, 0},
+	{"next_day|express|expedited|overnight|priority|tracked ~ delivery|shipping|postage", 4, 0},
+	{"confirm|check|verify|know|tell ~~~ "
+	 "shipped|sent|dispatched|posted|mailed|arrived|delivered|"
+	 "been_sent|been_shipped|on_its_way",
+	 7, 0},
+	{"whats_going_on|what_is_going_on|whats_happening|what_happened|what_does_that_mean|any_"
+	 "idea",
+	 3, R_Q},
+	/* a refund as the alternative to the parcel: "I want it or my money back" */
+	{"or|otherwise|else ~ my|a|full|the money|refund", 15, 0},
+	{"ordered|placed|paid|bought|purchased ~~ "
+	 "ago|week|weeks|days|month|last|since|already",
+	 4, 0},
 	/* questions and requests */
 	{"?", 3, R_Q},
 	{"please|pls|plz|help|wondering|advise|let_me_know|kindly|can_you|could_you", 3, R_Q},
 
 	/* near-misses: the parcel came, and something is wrong with what came */
-	{"damage|damaged|damages|broken|broke|crack|cracked|defect|defective|faulty|scratched|"
-	 "scratch|scratches|dent|dented|torn|ripped|leaking|leaked|leak|smashed|crushed|shattered|"
+	{"damage|damaged|damages|broken|broke|crack|cracked|defect|defective|faulty|"
+	 "scratched|"
+	 "scratch|scratches|dent|dented|torn|ripped|leaking|leaked|leak|smashed|crushed|"
+	 "shattered|"
 	 "stained|moldy|mouldy|expired|spoiled|rotten|melted|unusable",
 	 -15, 0},
 	{"wrong|incorrect|different ?a|an|the " EN_THING, -15, 0},
@@ -928,36 +1004,49 @@ static const struct rule rules_en[] = {
 	 "store|shop|warehouse|you|seller|retailer|"
 	 "merchant|us",
 	 -15, 0},
-	{"exchange|exchanged|exchanging|refund|refunds|refunded|refunding|reimburse|reimbursed|"
-	 "reimbursement|chargeback|cancel|cancelled|canceled|cancelling|canceling|cancellation|"
+	{"exchange|exchanged|exchanging|refund|refunds|refunded|refunding|reimburse|"
+	 "reimbursed|"
+	 "reimbursement|chargeback|cancel|cancelled|canceled|cancelling|canceling|"
+	 "cancellation|"
 	 "replace|replaced|replacing|swap",
 	 -15, 0},
 	{"money|credit back", -15, 0},
-	{"send|sent|ship|mail|post|bring|take ?it|them|this|these|the|item|items|everything back",
+	{"send|sent|ship|mail|post|bring|take "
+	 "?it|them|this|these|the|item|items|everything back",
 	 -15, 0},
-	{"change|changing|correct|correcting|edit|editing|modify|modifying|fix|amend|alter ~~ "
+	{"change|changing|switch|switching|upgrade|upgrading|correct|correcting|edit|editing|"
+	 "modify|modifying|fix|amend|alter "
+	 "~~ "
 	 "address|addres|adress|delivery|shipping|order|size|colour|color|item",
 	 -15, 0},
 	{"update|updating ?my|the|our ?shipping|delivery address", -15, 0},
 	{"new|different|old|incorrect|correct ?shipping|delivery address", -10, 0},
-	{"entered|typed|put|gave|used|selected|wrote ~~ wrong|old|incorrect ?shipping|delivery "
+	{"entered|typed|put|gave|used|selected|wrote ~~ wrong|old|incorrect "
+	 "?shipping|delivery "
 	 "address",
 	 -15, 0},
-	{"i_moved|moved_house|moving_house", -10, 0},
+	{"i_moved|moved_house|moving_house", -4, 0},
+	/* holding or adding to an order before it ships */
+	{"dont|do_not ship|send|dispatch|post|mail", -15, 0},
+	{"hold|pause|postpone|stop ~ it|my|the|order|shipment|shipping|delivery|dispatch", -15, 0},
+	{"add|adding ~~ to my|the|this|an order", -12, 0},
+	{"add|adding an|another|one|more|something item|items|product|thing", -12, 0},
 	/* stock */
 	{"stock|restock|restocked|restocking|availability|available|unavailable|sold_out", -10, 0},
 	/* before buying */
 	{"do|does you|they|u ship|deliver|offer|send", -12, 0},
 	{"ship|shipping|deliver|delivery internationally|overseas|abroad|worldwide", -12, 0},
 	{"international_shipping|international_delivery", -10, 0},
-	{"shipping|delivery|postage|postal cost|costs|fee|fees|rate|rates|charge|charges|price|"
+	{"shipping|delivery|postage|postal "
+	 "cost|costs|fee|fees|rate|rates|charge|charges|price|"
 	 "prices|options|option|policy|policies|methods|method|zones",
 	 -12, 0},
 	{"cost|costs|price ?of|to|for shipping|ship|delivery|postage", -12, 0},
 	{"how_much ~~ shipping|delivery|postage|ship", -12, 0},
 	{"free shipping|delivery|postage", -10, 0},
 	{"if|before|once|when ?i|we order|buy|purchase|place|ordering|buying|checkout|pay", -12, 0},
-	{"planning|plan|thinking|want|wanting|like|going|intend|hoping|considering ?to|of|about "
+	{"planning|plan|thinking|want|wanting|like|going|intend|hoping|considering "
+	 "?to|of|about "
 	 "order|ordering|buy|buying|purchase|purchasing",
 	 -12, 0},
 	{"can|could|may i|we order|buy|purchase|preorder", -10, 0},
@@ -968,14 +1057,21 @@ static const struct rule rules_en[] = {
 	 -10, 0},
 	{"how_long ~~ does|do ~~ take", -7, 0},
 	/* it came */
-	{"it|order|package|parcel|items|item|everything|they|shipment|box|stuff ?has|have|just|"
+	{"it|order|package|parcel|items|item|everything|they|shipment|box|stuff "
+	 "?has|have|just|"
 	 "finally|already ?just|finally arrived|came|turned|showed|landed",
 	 -12, R_AFFIRM},
 	{"received|got|gotten|collected it|them|everything", -12, R_AFFIRM},
-	{"received|got|gotten|collected ?my|the|our|your|this|all|both order|orders|package|"
-	 "packages|parcel|parcels|items|item|shipment|stuff|box|delivery|goods|purchase|product",
+	{"its_here|it_is_here|its_arrived|theyre_here|they_are_here|it_came|got_here|its_"
+	 "come",
 	 -12, R_AFFIRM},
-	{"arrived|came|delivered today|yesterday|safely|safe|fine|quickly|early|promptly|intact|"
+	{"received|got|gotten|collected ?my|the|our|your|this|all|both "
+	 "order|orders|package|"
+	 "packages|parcel|parcels|items|item|shipment|stuff|box|delivery|goods|purchase|"
+	 "product",
+	 -12, R_AFFIRM},
+	{"arrived|came|delivered "
+	 "today|yesterday|safely|safe|fine|quickly|early|promptly|intact|"
 	 "perfectly|ok|okay|well",
 	 -12, R_AFFIRM},
 	{"thank|thanks|thx ?you|so|a ?lot|much ?for ?the|my|fast|quick|speedy|prompt "
@@ -984,10 +1080,12 @@ static const struct rule rules_en[] = {
 	{"love|loved|loving|enjoying it|them", -7, 0},
 	/* about something else than the parcel */
 	{"received|receive|got|get|gotten|sent|send|emailed ?a|an|any|the|my|your|no reply|"
-	 "response|answer|refund|invoice|receipt|code|password|callback|call|discount|coupon|"
+	 "response|answer|refund|invoice|receipt|code|password|callback|call|discount|"
+	 "coupon|"
 	 "voucher|money|credit|label|survey|newsletter",
 	 -10, 0},
-	{"invoice|receipt|discount|coupon|promo|voucher|password|login|unsubscribe|newsletter|"
+	{"invoice|receipt|discount|coupon|promo|voucher|password|login|unsubscribe|"
+	 "newsletter|"
 	 "review|warranty|sizing|size_chart|subscription|points|gift_card|giftcard",
 	 -10, 0},
 };
@@ -998,7 +1096,9 @@ static const struct rule rules_en[] = {
 static const struct rule rules_ko[] = {
 	{KO_OBJ " ~~~ 어디 !서|에서|로가면", 10, G_WHERE},
 	{"어디쯤|어디까지|어디에있|어디있|어딨|어디로갔|어디갔", 10, G_WHERE},
-	{"언제 ~~ 와|오|올|온|도착|받|배송|발송|출고|보내|출발|들어|배달|수령", 10, G_WHEN},
+	{"언제 ~~ "
+	 "와|오|올|온|도착|받|배송|발송|출고|보내|출발|들어|배달|수령|ship*|deliver*|arriv*",
+	 10, G_WHEN},
 	{"배송|발송|출고|도착|택배|배달|수령|주문|출발|보내|오는|받는|받을|받아볼 ~~ 언제", 10,
 	 G_WHEN},
 	{"안왔|안와|안오|안옴|안온|못받|안받|받지못|받지않|받지를못|도착하지않|도착하지못|도착안|"
@@ -1012,6 +1112,20 @@ static const struct rule rules_ko[] = {
 	 "그대로|변동|멈춰|멈췄|멈춤|안바뀌|안움직|오류|안올라|안변|이상해|멈춘",
 	 10, 0},
 	{"송장번호|운송장번호|송장|운송장|트래킹|추적번호|배송조회", 7, 0},
+	{"상품준비중|배송준비중|준비중|배송준비|배달준비|출고준비|집하|간선|배달중|배송사고|"
+	 "배송오류|배달사고|"
+	 "택배사고",
+	 7, 0},
+	{"조회해|조회하|조회를|조회가|조회했|조회되|조회시", 7, 0},
+	{"나머지 ~~~ 언제|발송|배송|오|와|안왔|안와|못받|출고", 10, 0},
+	{"제물건|제주문|제택배|제상품|내물건|내택배|내주문|주문한|주문건|시킨|구매한 ~~~ "
+	 "어떻게되|어떻게된|"
+	 "어떻게돼|어디 !서|에서",
+	 10, G_WHERE},
+	{"출고되나|발송되나|출고될까|발송될까|출고되는지|발송되는지|출고됐는지|발송됐는지|"
+	 "출고되었는지|"
+	 "발송되었는지|배송되는지|배송됐는지",
+	 7, 0},
 	{KO_OBJ " ~~~ 멈춰|멈췄|멈춤|그대로|변동이없|변동없|안움직|움직이지", 10, 0},
 	{"며칠째|몇일째|일째|주째|며칠이지|일주일이지|주일이", 4, 0},
 	{"변동이없|변동없|업데이트가안|업데이트안|멈춰있|그대로|계속", 4, 0},
@@ -1023,7 +1137,7 @@ static const struct rule rules_ko[] = {
 	 "배송됐|배송되었|배송중인|배송시작|출발했|출발한|보내셨|보냈나|보내주셨|발송처리",
 	 7, 0},
 	{"지연|늦어|늦게|늦네|늦는|늦었|늦어지|늦어져|오래걸|너무오래|왜이렇게|왜안|한참", 4, 0},
-	{KO_SHIP " ~ 지연|늦어|늦게|늦네|늦는|늦었|오래", 10, 0},
+	{KO_SHIP " ~~ 지연|늦어|늦게|늦네|늦는|늦었|오래", 10, 0},
 	{"얼마나더|얼마나걸|언제쯤|언제까지|몇일더|며칠더|며칠이나|몇일이나", 7, G_WHEN},
 	{"기다리고있|기다리는중|기다렸|기다리고|계속기다|기다려도|기다리다|기다리는데|기다린지", 7,
 	 0},
@@ -1051,6 +1165,9 @@ static const struct rule rules_ko[] = {
 	 "주소가틀|주소틀|이사",
 	 -15, 0},
 	{"재고|품절|재입고|입고|매진|구매가능|주문가능|판매|리오더|재판매", -10, 0},
+	{"빠른배송|배송이빨|빨리받|빨리왔|빨리도착|배송빨|빠르게받|빨리보내주", -12, 0},
+	{"다시들어|다시입고|다시판매|다시나와|다시나오", -12, 0},
+	{"추가주문|상품추가|추가하고|추가할|추가해|추가로주문|합배송|같이보내", -12, 0},
 	{"주문하면|구매하면|결제하면|주문할경우|주문하려|구매하려|주문하고싶|구매하고싶|사고싶|"
 	 "주문전|구매전|배송비|무료배송|해외배송|배송가능|보통|평균|일반적으로|주문하기전|"
 	 "구매하기전|주문할까|살까|구매할까|주문할려|오늘주문|지금주문",
@@ -1111,6 +1228,18 @@ static const struct rule rules_ja[] = {
 	{"到着予定|お届け予定|配達予定|予定日|届く予定|着く予定", 4, 0},
 	{"待っています|待っている|待ってい|待ち続け|待っても|待っており|待てど|待たされ", 7, 0},
 	{"まだ|未だ|いまだ", 4, 0},
+	{"まだですか|まだでしょうか|まだなんでしょうか|まだかな|まだなの", 10, 0},
+	{"経っ|経ち|経過", 7, 0},
+	{"間に合いますか|間に合う|間に合わ|までに届|までに着|までに受け取", 7, 0},
+	{"再配達|再配送", 7, 0},
+	{"何の連絡もない|連絡がない|連絡もない|連絡がありません|連絡もありません|音沙汰", 7, 0},
+	{"発送日|出荷日|到着日|お届け日|配達日|発送予定日|到着予定日|お届け予定日 ~~~ "
+	 "教え|分か|知り|いつ|確認",
+	 10, 0},
+	{"発送されてますか|出荷されてますか|発送されてる|発送済みですか|発送してますか|"
+	 "発送されているか|"
+	 "発送されたか|発送されていますでしょうか",
+	 7, 0},
 	{"経ちますが|経っても|経ちましたが|経過して|経過しました|たちますが|経つのに|"
 	 "経っていますが|になりますが|になるのに|になるが",
 	 7, 0},
@@ -1131,7 +1260,8 @@ static const struct rule rules_ja[] = {
 	{"破損|壊れ|割れ|傷|キズ|汚れ|汚損|不良|初期不良|故障|凹み|へこみ|潰れ|つぶれ|破れ|欠け|"
 	 "漏れ|作動しない|不具合|使えない|動作しない|ダメージ|剥がれ|カビ",
 	 -15, 0},
-	{"違う商品|別の商品|異なる商品|間違った|間違って|間違い|誤った|注文したものと違|注文と違|"
+	{"違う商品|別の商品|異なる商品|間違った商品|間違ったもの|間違って届|間違って送|間違って入|"
+	 "商品が間違|色が間違|サイズが間違|誤った|注文したものと違|注文と違|"
 	 "サイズが違|色が違|サイズ違|色違|入っていない|入ってない|入っていません|入っておりません|"
 	 "足りない|不足|欠品|数が違|個数が違|同梱されていな|付属品|違うもの|別のもの|別物",
 	 -15, 0},
@@ -1139,9 +1269,13 @@ static const struct rule rules_ja[] = {
 	{"住所変更|住所を変更|住所の変更|住所を修正|住所の修正|届け先を変更|届け先の変更|"
 	 "届け先変更|"
 	 "配送先を変更|配送先の変更|配送先変更|お届け先の変更|お届け先を変更|住所が間違|住所を間違|"
-	 "住所を訂正|引っ越し|転居|住所を変え|日時の変更|日時変更|日時を変更|時間指定の変更",
+	 "住所を訂正|住所を変え|日時の変更|日時変更|日時を変更|時間指定の変更",
 	 -15, 0},
 	{"在庫|入荷|再入荷|品切れ|売り切れ|完売|再販|販売予定|発売", -10, 0},
+	{"引っ越し|転居", -4, 0},
+	{"追加|同梱して|一緒に送", -12, 0},
+	{"箱|中|中身|同梱|袋|セット ~~ 入っていな|入ってな|入っていません|入っておりません", -15,
+	 0},
 	{"注文したら|注文すると|注文した場合|注文すれば|購入したら|購入すると|購入した場合|"
 	 "購入すれば|"
 	 "今注文|今日注文|本日注文|注文前|購入前|購入を検討|注文を検討|検討中|送料|配送料|海外発送|"
@@ -1199,12 +1333,29 @@ static const struct rule rules_tr[] = {
 	 7, 0},
 	{TR_OBJ " ~~ gecik*|gec", 10, 0},
 	{"hala|halen|henuz", 4, 0},
+	{"beri", 4, 0},
+	{"dagitima_cikti|dagitimda|dagitima_cikmis|dagitim_surecinde", 7, 0},
+	{"gelen_giden_yok|ses_seda_yok|ses_yok|haber_yok|bilgi_yok|donus_yok|haber_alamadim|bilgi_"
+	 "gelmedi",
+	 7, 0},
+	{"ulasir|ulasacak*|elime_ulas*|elime_gec*|teslim_edilecek*|gelecek_mi|gelir_mi", 7, 0},
+	{"teslim_edilecek|gelecek|ulasacak|gelir|ulasir|kargolanacak|gonderilecek|cikacak "
+	 "mi|mu|misiniz",
+	 10, 0},
+	{"verilip|gonderilip|kargolanip|yollanip|cikip ~ verilmedig*|gonderilmedig*|kargolanmadig*|"
+	 "yollanmadig*|cikmadig*",
+	 10, 0},
+	{"kargoya_verildigini|gonderildigini|kargolandigini|ne_zaman_gelecegini|ne_zaman_"
+	 "gonderilecegini|"
+	 "nerede_oldugunu",
+	 10, 0},
 	{"bekliyorum|bekledim|bekliyoruz|beklemekteyim|bekletiyor*|bekletildim|beklemedeyim|"
 	 "bekletil*|beklemekten|beklerken",
 	 7, 0},
 	{"gundur|gunudur|haftadir|haftalardir|gunlerdir|aydir|suredir|gun_oldu|hafta_oldu|ay_oldu|"
 	 "gun_gecti|hafta_gecti|gectigi_halde|gecmesine_ragmen|gun_olmasina",
 	 7, 0},
+	{"siparis* ~~ verdim|vermistim|ettim|verdik|vermistik", 4, 0},
 	{"siparis_verdim|siparis_vermistim|siparis_ettim|satin_aldim|odeme_yaptim|siparis_verdigim|"
 	 "siparis_olusturdum|siparisimi_verdim",
 	 4, 0},
@@ -1237,6 +1388,12 @@ static const struct rule rules_tr[] = {
 	{"stok*|tukendi|tukenmis|tukenecek|tekrar_gelir_mi|tekrar_gelecek|yeniden_gelecek|satista|"
 	 "satisa",
 	 -10, 0},
+	/* changing the order before it ships */
+	{"verilmediyse|gonderilmediyse|kargolanmadiysa|cikmadiysa|verilmeden|gonderilmeden|"
+	 "kargolanmadan|"
+	 "cikmadan",
+	 -15, 0},
+	{"ekle*", -12, 0},
 	{"siparis_versem|siparis_verirsem|siparis_verdigimde|alirsam|alsam|satin_alirsam|satin_"
 	 "alsam|"
 	 "simdi_siparis|bugun_siparis|siparis_vermeden|siparis_vermek_ist*|siparis_verebilir*|"
