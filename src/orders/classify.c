@@ -27,6 +27,9 @@
  */
 #include "orders/classify.h"
 
+#include "util/log.h"
+
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -40,6 +43,7 @@ struct folded {
 	int hangul, kana, han, latin;
 	int tr_strong; /* words with ğ, ı, İ or ş */
 	int tr_weak;   /* other words with ç, ö or ü */
+	int cut;       /* the text went on past FOLD_MAX */
 	char s[FOLD_MAX];
 };
 
@@ -365,6 +369,7 @@ static void fold(const char *text, size_t len, struct folded *f)
 		fold_char(&st, cp, s + i, k);
 		i += k;
 	}
+	f->cut = i < len;
 	end_word(&st);
 	f->s[f->n] = '\0';
 }
@@ -536,7 +541,7 @@ struct rule {
 struct text {
 	const char *s;
 	size_t n;
-	const uint64_t *tri; /* which byte trigrams occur, hashed to 12 bits */
+	const uint64_t *grams; /* gram_build */
 };
 
 static int is_break(char c)
@@ -583,24 +588,31 @@ static size_t skip_unit(const struct text *t, size_t p, int *cost)
 	return p + 1;
 }
 
-static unsigned tri_hash(const char *p)
-{
-	uint32_t h = (uint32_t)(unsigned char)p[0] * 961 + (unsigned char)p[1] * 31 +
-		     (unsigned char)p[2];
+#define GRAM_BITS 8192
 
-	return (h * 2654435761u) >> 20; /* 12 bits */
-}
-
-static void tri_build(const char *s, size_t n, uint64_t *tri)
+/* A 13-bit hash of the first len (1 to 3) bytes at p. */
+static unsigned gram_hash(const char *p, size_t len)
 {
+	uint32_t h = (uint32_t)len;
 	size_t i;
 
-	memset(tri, 0, 4096 / 8);
-	for (i = 0; i + 2 < n; i++) {
-		unsigned h = tri_hash(s + i);
+	for (i = 0; i < len; i++)
+		h = h * 31 + (unsigned char)p[i];
+	return (h * 2654435761u) >> 19;
+}
 
-		tri[h >> 6] |= (uint64_t)1 << (h & 63);
-	}
+/* Which 1-, 2- and 3-byte strings occur in s: a literal whose start is not there is not either. */
+static void gram_build(const char *s, size_t n, uint64_t *grams)
+{
+	size_t i, k;
+
+	memset(grams, 0, GRAM_BITS / 8);
+	for (i = 0; i < n; i++)
+		for (k = 1; k <= 3 && i + k <= n; k++) {
+			unsigned h = gram_hash(s + i, k);
+
+			grams[h >> 6] |= (uint64_t)1 << (h & 63);
+		}
 }
 
 /* Where the literal lit (len bytes, maybe ending in '*') matches at q, or 0. */
@@ -777,36 +789,60 @@ static int affirm_blocked(const struct text *t, size_t start, size_t end)
 	return 0;
 }
 
-static int tri_has(const struct text *t, const char *lit)
-{
-	unsigned h = tri_hash(lit);
+/*
+ * A literal of a rule's first token, ready to be looked for: the rules are
+ * strings for the people who write them, and cutting them up for each message
+ * took most of the time. The index is built once, on first use.
+ */
+struct anchor {
+	const char *lit;
+	unsigned char len; /* the literal with its '*' */
+	unsigned char seg; /* its start, up to a '_' or '*', that find looks for */
+	unsigned short gram;
+};
 
-	return (t->tri[h >> 6] >> (h & 63)) & 1;
+struct rule_index {
+	const struct rule *rule;
+	const char *rest;	     /* the tokens after the first */
+	unsigned short first, count; /* its anchors */
+};
+
+/* The first place at or after from where the n bytes at w occur (for short texts memchr beats
+ * memmem). */
+static const char *find(const struct text *t, size_t from, const char *w, size_t n)
+{
+	const char *p = t->s + from, *end = t->s + t->n;
+
+	while ((size_t)(end - p) >= n && (p = memchr(p, w[0], (size_t)(end - p) - n + 1))) {
+		size_t i = 1;
+
+		while (i < n && p[i] == w[i]) /* a few bytes: a loop is cheaper than a call */
+			i++;
+		if (i == n)
+			return p;
+		p++;
+	}
+	return NULL;
 }
 
-/* Whether rule r matches somewhere in t. */
-static int rule_matches(const struct text *t, const struct rule *r)
+/* Whether rule ri matches somewhere in t. */
+static int rule_matches(const struct text *t, const struct rule_index *ri,
+			const struct anchor *anchors)
 {
-	const char *tok = r->pat, *tok_end = tok + strcspn(tok, " "), *a;
-	size_t al, seg, from, k, q, end;
+	size_t i, from, k, q, end;
 	const char *hit;
 
-	for (a = tok; a < tok_end; a += al + 1) {
-		al = alt_len(a, tok_end);
-		seg = strcspn(a, "_*| "); /* the part memmem can look for */
-		if (seg > al)
-			seg = al;
-		if (!seg)
+	for (i = ri->first; i < (size_t)ri->first + ri->count; i++) {
+		const struct anchor *a = &anchors[i];
+
+		if (!((t->grams[a->gram >> 6] >> (a->gram & 63)) & 1))
 			continue;
-		if (seg >= 3 && !tri_has(t, a))
-			continue;
-		for (from = 0; from < t->n && (hit = memmem(t->s + from, t->n - from, a, seg));
-		     from = k + 1) {
+		for (from = 0; (hit = find(t, from, a->lit, a->seg)); from = k + 1) {
 			k = (size_t)(hit - t->s);
-			q = lit_at(t, k, a, al);
-			if (!q || !seq(t, tok_end, q, &end))
+			q = lit_at(t, k, a->lit, a->len);
+			if (!q || !seq(t, ri->rest, q, &end))
 				continue;
-			if ((r->flags & R_AFFIRM) && affirm_blocked(t, k, end))
+			if ((ri->rule->flags & R_AFFIRM) && affirm_blocked(t, k, end))
 				continue;
 			return 1;
 		}
@@ -1406,23 +1442,86 @@ static const struct rule rules_tr[] = {
 	{"fatura*|kupon*|indirim*|sifre*|uyelik*|puan*|yorum*|degerlendirme*", -10, 0},
 };
 
+#define ANCHORS_MAX 4096
+#define RULES_MAX   512
+
+enum { T_EN, T_TR, T_KO, T_JA, N_TABLES };
+
+static const struct {
+	const struct rule *rules;
+	size_t n;
+} tables[N_TABLES] = {
+	[T_EN] = {rules_en, sizeof(rules_en) / sizeof(rules_en[0])},
+	[T_TR] = {rules_tr, sizeof(rules_tr) / sizeof(rules_tr[0])},
+	[T_KO] = {rules_ko, sizeof(rules_ko) / sizeof(rules_ko[0])},
+	[T_JA] = {rules_ja, sizeof(rules_ja) / sizeof(rules_ja[0])},
+};
+
+static struct anchor anchors[ANCHORS_MAX];
+static struct rule_index rule_index[RULES_MAX];
+static size_t table_first[N_TABLES + 1]; /* the rule_index entries of each table */
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static void index_rule(const struct rule *r, struct rule_index *ri, size_t *n_anchors)
+{
+	const char *tok_end = r->pat + strcspn(r->pat, " "), *a;
+	size_t al;
+
+	ri->rule = r;
+	ri->rest = tok_end;
+	ri->first = (unsigned short)*n_anchors;
+	for (a = r->pat; a < tok_end; a += al + 1) {
+		struct anchor *an;
+
+		al = alt_len(a, tok_end);
+		if (*n_anchors == ANCHORS_MAX)
+			BUG("classify: more than %d first literals", ANCHORS_MAX);
+		an = &anchors[(*n_anchors)++];
+		an->lit = a;
+		an->len = (unsigned char)al;
+		an->seg = (unsigned char)strcspn(a, "_*| ");
+		if (an->seg > al)
+			an->seg = (unsigned char)al;
+		if (!an->seg || al > 255)
+			BUG("classify: bad first literal in '%s'", r->pat);
+		an->gram = (unsigned short)gram_hash(a, an->seg < 3 ? an->seg : 3);
+	}
+	ri->count = (unsigned short)(*n_anchors - ri->first);
+}
+
+static void build_index(void)
+{
+	size_t t, i, n_rules = 0, n_anchors = 0;
+
+	for (t = 0; t < N_TABLES; t++) {
+		table_first[t] = n_rules;
+		for (i = 0; i < tables[t].n; i++) {
+			if (n_rules == RULES_MAX)
+				BUG("classify: more than %d rules", RULES_MAX);
+			index_rule(&tables[t].rules[i], &rule_index[n_rules++], &n_anchors);
+		}
+	}
+	table_first[N_TABLES] = n_rules;
+}
+
 struct evidence {
 	int pos, neg, q;
 	int group_best[GROUPS + 1]; /* the weight a group has given, by its flag */
 };
 
-static void apply_rules(const struct text *t, const struct rule *rules, size_t n,
-			struct evidence *ev)
+static void apply_rules(const struct text *t, int table, struct evidence *ev)
 {
 	size_t i;
 	int g, w;
 
-	for (i = 0; i < n; i++) {
-		if (!rule_matches(t, &rules[i]))
+	for (i = table_first[table]; i < table_first[table + 1]; i++) {
+		const struct rule *r = rule_index[i].rule;
+
+		if (!rule_matches(t, &rule_index[i], anchors))
 			continue;
-		g = rules[i].flags & GROUPS;
-		w = rules[i].w;
-		if (rules[i].flags & R_Q) {
+		g = r->flags & GROUPS;
+		w = r->w;
+		if (r->flags & R_Q) {
 			ev->q = 1;
 		} else if (w < 0) {
 			ev->neg += w;
@@ -1437,25 +1536,24 @@ static void apply_rules(const struct text *t, const struct rule *rules, size_t n
 	}
 }
 
-#define APPLY(rules) apply_rules(&t, rules, sizeof(rules) / sizeof(rules[0]), &ev)
-
 /* The WISMO score in tenths. */
 static int wismo_score(const struct folded *f)
 {
-	uint64_t tri[4096 / 64];
-	struct text t = {f->s, f->n, tri};
+	uint64_t grams[GRAM_BITS / 64];
+	struct text t = {f->s, f->n, grams};
 	struct evidence ev = {0};
 	int total;
 
-	tri_build(f->s, f->n, tri);
+	pthread_once(&index_once, build_index);
+	gram_build(f->s, f->n, grams);
 	if (f->latin) {
-		APPLY(rules_en);
-		APPLY(rules_tr);
+		apply_rules(&t, T_EN, &ev);
+		apply_rules(&t, T_TR, &ev);
 	}
 	if (f->hangul)
-		APPLY(rules_ko);
+		apply_rules(&t, T_KO, &ev);
 	if (f->kana || f->han)
-		APPLY(rules_ja);
+		apply_rules(&t, T_JA, &ev);
 	total = ev.pos + (ev.pos && ev.q ? 3 : 0) + ev.neg;
 	return total > 0 ? total : 0;
 }
@@ -1642,6 +1740,8 @@ static int order_numbers(const struct folded *f, char numbers[][CLASSIFY_NUMBER_
 			;
 		b = i;
 		if (b - a < CLASSIFY_DIGITS_MIN || b - a > CLASSIFY_DIGITS_MAX)
+			continue;
+		if (b == n && f->cut) /* the number may go on after the part that was read */
 			continue;
 		if (not_an_order_number(s, n, a, b))
 			continue;

@@ -499,6 +499,13 @@ static void test_long_text(void)
 	CHECK(r.wismo);
 	CHECK_STR(r.lang, "en");
 	CHECK(r.n_numbers == 1);
+
+	/* a number cut where reading stops is not returned cut short */
+	for (i = 0; i < n; i++)
+		text[i] = "#1042 "[i % 6];
+	classify_message(text, n, &r);
+	CHECK(r.n_numbers == 1);
+	CHECK_STR(r.numbers[0], "1042");
 	free(text);
 }
 
