@@ -58,6 +58,11 @@ build/bench_mail_ingest: bench/mail_ingest.c $(LIB_SRC) $(GEN)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) -O2 -g \
 		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
 
+# the WISMO classifier's rate (bench/classify.sh): optimised, no sanitizers
+build/bench_classify: bench/classify.c $(LIB_SRC) $(GEN)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc -pthread $(PKG_CFLAGS) -O2 -g \
+		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
+
 build/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(GEN)
 	clang -std=c17 -D_GNU_SOURCE -Isrc -pthread $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		$< $(LIB_SRC) $(GEN) -o $@ $(LDLIBS)
@@ -84,6 +89,7 @@ bench: deps
 	sh bench/views.sh
 	sh bench/run.sh
 	sh bench/mail.sh
+	sh bench/classify.sh
 
 # every fuzz target for 10M executions or FUZZ_LONG_SECONDS each (docs/TESTING.md); not in `test`
 fuzz-long: test-deps
