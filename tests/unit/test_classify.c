@@ -514,13 +514,13 @@ struct tally {
 };
 
 /* Reads SET LANG.tsv ("wismo|other<TAB>text" lines) and counts the outcomes. */
-static int measure(const char *lang, struct tally *t)
+static int measure(const char *set, const char *lang, struct tally *t)
 {
 	char path[128], line[8192];
 	FILE *f;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(path, sizeof(path), SET "%s.tsv", lang);
+	snprintf(path, sizeof(path), "%s%s.tsv", set, lang);
 	f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "cannot open %s (run from the repository root)\n", path);
@@ -567,19 +567,23 @@ static double ratio(int a, int b)
 	return b ? (double)a / b : 1.0;
 }
 
-/* Precision and recall on the labelled set, per language and overall. */
-static void test_labelled_set(void)
+/*
+ * Precision and recall on a labelled set, per language and overall; with
+ * `gate`, a language under 0.95 precision, 0.90 recall or 0.95 language
+ * detection fails.
+ */
+static void measure_set(const char *set, int gate)
 {
 	static const char *const langs[] = {"en", "ko", "ja", "tr"};
 	struct tally t, all = {0};
 	size_t i;
 
-	printf("%-8s %6s %6s %6s %9s %7s %9s\n", "set", "lines", "wismo", "other", "precision",
-	       "recall", "language");
+	printf("%s\n%-8s %6s %6s %6s %9s %7s %9s\n", set, "set", "lines", "wismo", "other",
+	       "precision", "recall", "language");
 	for (i = 0; i < 4; i++) {
 		double p, r, l;
 
-		if (!measure(langs[i], &t)) {
+		if (!measure(set, langs[i], &t)) {
 			CHECK(0);
 			continue;
 		}
@@ -590,15 +594,28 @@ static void test_labelled_set(void)
 		       t.fp + t.tn, p, r, l);
 		CHECK(t.tp + t.fn >= 20 &&
 		      t.fp + t.tn >= 20); /* a set too small measures nothing */
-		CHECK(p >= 0.95);
-		CHECK(r >= 0.90);
-		CHECK(l >= 0.95);
+		if (gate) {
+			CHECK(p >= 0.95);
+			CHECK(r >= 0.90);
+			CHECK(l >= 0.95);
+		}
 		all.tp += t.tp, all.fp += t.fp, all.fn += t.fn, all.tn += t.tn;
 		all.lang_ok += t.lang_ok, all.lines += t.lines;
 	}
 	printf("%-8s %6d %6d %6d %9.3f %7.3f %9.3f\n", "all", all.lines, all.tp + all.fn,
 	       all.fp + all.tn, ratio(all.tp, all.tp + all.fp), ratio(all.tp, all.tp + all.fn),
 	       ratio(all.lang_ok, all.lines));
+}
+
+static void test_labelled_set(void)
+{
+	measure_set(SET, 1);
+	/*
+	 * Written later, blind to the rules and to the first set, and never used
+	 * to tune them: it says how the rules do on text they were not fitted to.
+	 * Printed, not gated, so that it stays unseen (docs/TESTING.md has its figures).
+	 */
+	measure_set("tests/data/wismo-heldout/", 0);
 }
 
 UNIT_MAIN(UNIT_TEST(test_examples), UNIT_TEST(test_folding), UNIT_TEST(test_quoted_lines),
