@@ -80,6 +80,10 @@ API_HANDLER(api_orders_put);
 API_HANDLER(api_orders_list);
 API_HANDLER(api_orders_get);
 API_HANDLER(api_orders_events);
+API_HANDLER(api_hooks_shopify);
+API_HANDLER(api_hooks_woocommerce);
+/** The store webhooks' counters, in Prometheus text, for /metrics. */
+void api_hooks_metrics(struct buf *b);
 API_HANDLER(api_logout);
 API_HANDLER(api_me);
 API_HANDLER(api_users_list);

@@ -30,6 +30,7 @@ API_HANDLER(api_metrics)
 	db_timing(&queries, &query_us);
 	buf_init(&b, 0);
 	http_metrics(&b);
+	api_hooks_metrics(&b);
 	buf_addf(&b,
 		 "# HELP deskd_jobs_pending Jobs waiting to run or running.\n"
 		 "# TYPE deskd_jobs_pending gauge\ndeskd_jobs_pending %lld\n"

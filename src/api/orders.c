@@ -78,9 +78,9 @@ API_HANDLER(api_orders_put)
 {
 	struct shop shop;
 	struct payload p;
+	enum order_outcome outcome;
 	struct order o;
 	enum err_code rc;
-	int created;
 	char *text;
 
 	if ((rc = store_shop_by_slug(r->app->store, r->keys[0], &shop, &r->arena, &r->err)))
@@ -94,10 +94,10 @@ API_HANDLER(api_orders_put)
 	free(text);
 	if (rc == E_INVALID_JSON || rc == E_INVALID)
 		r->err.code = rc = E_INVALID;
-	if (rc || (rc = store_order_put(r->app->store, shop.id, r->user.id, &p, &o, &created,
+	if (rc || (rc = store_order_put(r->app->store, shop.id, r->user.id, NULL, &p, &o, &outcome,
 					&r->arena, &r->err)))
 		return rc;
-	return http_reply_json(r, created ? 201 : 200,
+	return http_reply_json(r, outcome == ORDER_CREATED ? 201 : 200,
 			       json_pack("{so}", "order", render_order(&o)));
 }
 

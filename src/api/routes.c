@@ -68,6 +68,8 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/orders", AGENT, api_orders_list, 0 },
 	{ "GET", "/api/v1/orders/{id}", AGENT, api_orders_get, 0 },
 	{ "GET", "/api/v1/orders/{id}/events", AGENT, api_orders_events, 0 },
+	{ "POST", "/hooks/shopify/{slug}", PUBLIC, api_hooks_shopify, BODY_HOOK },
+	{ "POST", "/hooks/woocommerce/{slug}", PUBLIC, api_hooks_woocommerce, BODY_HOOK },
 	{ "GET", "/", PUBLIC, api_web_index, 0 },
 	{ "GET", "/static/*", PUBLIC, api_web_static, 0 },
 	{ NULL, NULL, PUBLIC, NULL, 0 },

@@ -66,6 +66,22 @@ char *auth_hmac_hex(const char *key, const void *msg, size_t len)
 	return out;
 }
 
+int auth_hmac_base64_ok(const char *key, const void *msg, size_t len, const char *sig)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES + 1];
+	size_t n = 0;
+
+	if (!sig || sodium_base642bin(got, sizeof(got), sig, strlen(sig), NULL, &n, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) ||
+	    n != sizeof(mac))
+		return 0;
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+	crypto_auth_hmacsha256_update(&st, msg, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	return sodium_memcmp(mac, got, sizeof(mac)) == 0;
+}
+
 int auth_equal(const char *a, const char *b)
 {
 	size_t n = strlen(a);

@@ -24,6 +24,13 @@ char *auth_digest(const char *s);
 /** The hex HMAC-SHA256 of `len` bytes of msg under `key` (malloc'd). */
 char *auth_hmac_hex(const char *key, const void *msg, size_t len);
 
+/**
+ * Whether `sig` is the base64 (standard alphabet, padded) of HMAC-SHA256 of
+ * msg under key, as Shopify and WooCommerce sign their webhooks; compared in
+ * constant time.
+ */
+int auth_hmac_base64_ok(const char *key, const void *msg, size_t len, const char *sig);
+
 /** Constant-time equality of two NUL-terminated strings. */
 int auth_equal(const char *a, const char *b);
 

@@ -22,8 +22,11 @@
 /* the largest file a client uploads (decoded, as an email's files may be) */
 #define HTTP_FILE_MAX ((size_t)25 << 20)
 
-/* BODY_RAW and BODY_FILE take any bytes, up to HTTP_RAW_MAX and HTTP_FILE_MAX */
-enum route_body { BODY_NONE, BODY_JSON, BODY_RAW, BODY_FILE };
+/* the largest webhook a store platform sends (read before its signature can be checked) */
+#define HTTP_HOOK_MAX ((size_t)4 << 20)
+
+/* BODY_RAW, BODY_FILE and BODY_HOOK take any bytes, up to HTTP_RAW_MAX, HTTP_FILE_MAX, HTTP_HOOK_MAX */
+enum route_body { BODY_NONE, BODY_JSON, BODY_RAW, BODY_FILE, BODY_HOOK };
 
 struct app;
 struct req;

@@ -420,6 +420,8 @@ static size_t body_max(const struct route *rt)
 {
 	if (rt && rt->body == BODY_FILE)
 		return HTTP_FILE_MAX;
+	if (rt && rt->body == BODY_HOOK)
+		return HTTP_HOOK_MAX;
 	return rt && rt->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX;
 }
 

@@ -808,6 +808,7 @@ static void shopify_refund_topic(struct rd *r, json_t *j, struct payload *out)
 	need_id(r, j, "", "id");
 	out->order_external_id = need_id(r, j, "", "order_id");
 	out->refund_minor = shopify_refund(r, j, "", &currency);
+	out->order.currency = currency; /* what the refund's amounts were in; NULL: none */
 	out->updated_at = when(r, j, "", "processed_at");
 	if (!out->updated_at)
 		out->updated_at = when(r, j, "", "created_at");

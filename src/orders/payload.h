@@ -38,7 +38,7 @@ struct payload {
 	struct order order;		  /* PAYLOAD_ORDER, PAYLOAD_ORDER_GONE (external_id only) */
 	struct shipment shipment;	  /* PAYLOAD_FULFILLMENT */
 	const char *order_external_id;	  /* PAYLOAD_FULFILLMENT, PAYLOAD_REFUND */
-	int64_t refund_minor;		  /* PAYLOAD_REFUND */
+	int64_t refund_minor; /* PAYLOAD_REFUND, in order.currency (NULL: not said) */
 	int64_t updated_at;		  /* the platform's time of this fact; 0: none given */
 	struct payload_customer customer; /* PAYLOAD_CUSTOMER; for orders, the buyer */
 	/* carrier scans that came with it (deskd's own document only) */

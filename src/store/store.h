@@ -281,18 +281,33 @@ struct order_filter {
 	int limit;
 };
 
+/* What a write of an order did (store_order_put). */
+enum order_outcome {
+	ORDER_CREATED,
+	ORDER_UPDATED,
+	ORDER_UNCHANGED, /* the same facts again (or a customer's details) */
+	ORDER_STALE,	 /* older than the stored order: dropped */
+	ORDER_DUPLICATE, /* this delivery id was taken before: nothing done */
+	ORDER_UNKNOWN,	 /* a fulfillment or refund of an order deskd does not have */
+	ORDER_IGNORED,	 /* nothing deskd keeps */
+};
+
 /**
- * Creates or brings up to date the order p->order.external_id of store
- * `store_id` from a PAYLOAD_ORDER payload, in one transaction: the customer
- * matched by email (created when new) or phone, items replaced, each shipment
- * the payload names moved on by its platform word and its scans, the order's
- * state decided (orders/order.h), and an order.created or order.updated event
- * of what changed. A payload older than the stored order (its updated_at)
- * changes nothing. *created says whether the order is new.
+ * Applies what a platform said (orders/payload.h) to store `store_id`, in one
+ * transaction. With a `delivery_id`, first takes it in webhook_receipts: a
+ * delivery taken before is ORDER_DUPLICATE and changes nothing. A whole order
+ * (PAYLOAD_ORDER) is created or brought up to date unless the stored one is
+ * newer (its updated_at): the customer matched by email (created when new) or
+ * phone, items replaced, each shipment it names moved on by its platform word
+ * and its scans, shipments it leaves out removed. A fulfillment changes that
+ * one shipment, a refund adds to what was refunded, a deleted order is
+ * cancelled, a customer's details find or create the customer. The order's
+ * state is decided by orders/order.h, and an order.created or order.updated
+ * event names what changed. *out is the order after (id 0 when none).
  */
 enum err_code store_order_put(struct store *st, int64_t store_id, int64_t actor_id,
-			      const struct payload *p, struct order *out, int *created,
-			      struct arena *a, struct error *err);
+			      const char *delivery_id, const struct payload *p, struct order *out,
+			      enum order_outcome *outcome, struct arena *a, struct error *err);
 enum err_code store_order_get(struct store *st, int64_t id, struct order *out, struct arena *a,
 			      struct error *err);
 /** Orders newest first, with their items and shipments. */

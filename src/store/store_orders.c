@@ -216,9 +216,10 @@ enum err_code store_order_list(struct store *st, const struct order_filter *f, o
 
 struct order_put {
 	int64_t store_id, actor_id;
+	const char *delivery_id; /* the platform's id of this delivery; NULL: none */
 	const struct payload *p;
 	struct order *out;
-	int *created;
+	enum order_outcome *outcome;
 	struct arena *a;
 };
 
@@ -250,26 +251,32 @@ static const struct shipment *find_shipment(const struct order *o, const char *e
 }
 
 /*
- * The shipments after the payload, which holds the whole order: each one it
- * names, moved on from where it was by its platform word and then by its
- * scans in time order. The scans stored before stay (they are history).
+ * The shipments after `in`: each one it names, moved on from where it was by
+ * its platform word and then by its scans (those of p whose shipment is
+ * in[i]) in time order. A whole order (`keep` 0) has only the shipments it
+ * names; a single fulfillment (`keep` 1) leaves the others as they were.
+ * Scans stored before stay either way: they are history.
  */
-static void merge_shipments(const struct order *old, const struct payload *p, struct order *next,
-			    struct arena *a)
+static void merge_shipments(const struct order *old, const struct shipment *in, int n_in, int keep,
+			    const struct payload *p, struct order *next, struct arena *a)
 {
-	int n = p->order.n_shipments;
-	struct shipment *all = arena_alloc(a, sizeof(*all) * (size_t)(n ? n : 1));
+	int n_old = keep && old ? old->n_shipments : 0, n = n_old;
+	struct shipment *all = arena_alloc(a, sizeof(*all) * (size_t)(n_old + n_in + 1));
 
-	for (int i = 0; i < n; i++) {
-		const struct shipment *in = &p->order.shipments[i];
-		const struct shipment *was = find_shipment(old, in->external_id);
-		struct shipment *s = &all[i];
+	for (int i = 0; i < n_old; i++)
+		all[i] = old->shipments[i];
+	for (int i = 0; i < n_in; i++) {
+		const struct shipment *was = find_shipment(old, in[i].external_id);
+		const struct shipment *kept = find_shipment(&(struct order){.shipments = all,
+									  .n_shipments = n},
+							    in[i].external_id);
+		struct shipment *s = kept ? (struct shipment *)kept : &all[n++];
 		enum order_state state = was ? was->state : ORDER_ORDERED;
 
-		*s = *in;
+		*s = in[i];
 		s->id = was ? was->id : 0;
 		s->created_at = was ? was->created_at : 0;
-		state = order_shipment_state(state, in->platform_status);
+		state = order_shipment_state(state, in[i].platform_status);
 		for (int j = 0; j < p->n_scans; j++)
 			if (p->scan_shipments && p->scan_shipments[j] == i)
 				state = order_shipment_state(state, p->scans[j].status);
@@ -433,61 +440,34 @@ static json_t *order_event_data(void *arg)
 			 o->number, "state", order_state_name(o->state));
 }
 
-static enum err_code order_put_tx(struct db *db, void *arg, struct error *err)
+/* Writes `next` (its state decided here), its items and shipments, and the event of what changed. */
+static enum err_code save_order(struct db *db, struct order_put *w, const struct order *old,
+				struct order *next, struct error *err)
 {
-	struct order_put *w = arg;
-	const struct payload *p = w->p;
-	struct order old, next = p->order;
-	struct db_arg key[] = {DB_I(w->store_id), DB_S(p->order.external_id)};
-	int64_t now = time_now_us(), customer_id = 0;
-	enum err_code rc;
-	int found = 0, qrc;
+	int64_t now = time_now_us();
 	json_t *changes;
+	enum err_code rc;
+	int found, qrc;
 
-	if (db_backend(db) == DB_POSTGRES &&
-	    (qrc = db_query(db,
-			    "SELECT id FROM orders WHERE store_id = $1 AND external_id = $2"
-			    " FOR UPDATE",
-			    key, 2, NULL, NULL)))
-		return store_fail(db, qrc, err, "locking order");
-	if ((rc = order_load(db, "store_id = $1 AND external_id = $2", key, 2, &old, &found, w->a,
-			     err)))
-		return rc;
-	/* an older fact than the one stored changes nothing (webhooks come out of order) */
-	if (found && next.updated_at && old.updated_at > next.updated_at) {
-		*w->out = old;
-		return E_OK;
-	}
-	if ((rc = order_customer(db, &next, &customer_id, w->a, err)))
-		return rc;
-	next.id = found ? old.id : 0;
-	next.store_id = w->store_id;
-	next.customer_id = customer_id ? customer_id : found ? old.customer_id : 0;
-	next.state = found ? old.state : ORDER_ORDERED;
-	next.placed_at = next.placed_at ? next.placed_at : found ? old.placed_at : now;
-	next.updated_at = next.updated_at ? next.updated_at : now;
-	next.recorded_at = found ? old.recorded_at : now;
-	next.changed_at = now;
-	merge_shipments(found ? &old : NULL, p, &next, w->a);
-	next.state = order_decide_state(&next);
+	next->state = order_decide_state(next);
+	next->changed_at = now;
 	struct db_arg args[] = {DB_I(w->store_id),
-				DB_S(next.external_id),
-				DB_S(next.number),
-				DB_ID(next.customer_id),
-				next.email ? DB_S(next.email) : DB_NIL,
-				next.phone ? DB_S(next.phone) : DB_NIL,
-				next.customer_external_id ? DB_S(next.customer_external_id)
-							  : DB_NIL,
-				next.customer_name ? DB_S(next.customer_name) : DB_NIL,
-				DB_S(next.currency),
-				DB_I(next.total_minor),
-				DB_I(next.refunded_minor),
-				next.financial_status ? DB_S(next.financial_status) : DB_NIL,
-				next.fulfillment_status ? DB_S(next.fulfillment_status) : DB_NIL,
-				DB_S(order_state_name(next.state)),
-				DB_I(next.placed_at),
-				DB_I(next.updated_at),
-				DB_ID(next.cancelled_at),
+				DB_S(next->external_id),
+				DB_S(next->number),
+				DB_ID(next->customer_id),
+				next->email ? DB_S(next->email) : DB_NIL,
+				next->phone ? DB_S(next->phone) : DB_NIL,
+				next->customer_external_id ? DB_S(next->customer_external_id) : DB_NIL,
+				next->customer_name ? DB_S(next->customer_name) : DB_NIL,
+				DB_S(next->currency),
+				DB_I(next->total_minor),
+				DB_I(next->refunded_minor),
+				next->financial_status ? DB_S(next->financial_status) : DB_NIL,
+				next->fulfillment_status ? DB_S(next->fulfillment_status) : DB_NIL,
+				DB_S(order_state_name(next->state)),
+				DB_I(next->placed_at),
+				DB_I(next->updated_at),
+				DB_ID(next->cancelled_at),
 				DB_I(now)};
 	qrc = db_query(
 		db,
@@ -503,37 +483,131 @@ static enum err_code order_put_tx(struct db *db, void *arg, struct error *err)
 		" total_minor = excluded.total_minor, refunded_minor = excluded.refunded_minor,"
 		" financial_status = excluded.financial_status,"
 		" fulfillment_status = excluded.fulfillment_status, state = excluded.state,"
-		" placed_at = excluded.placed_at, platform_updated_at = "
-		"excluded.platform_updated_at,"
+		" placed_at = excluded.placed_at, platform_updated_at = excluded.platform_updated_at,"
 		" cancelled_at = excluded.cancelled_at, updated_at = excluded.updated_at"
 		" RETURNING id",
-		args, 18, row_int, &next.id);
+		args, 18, row_int, &next->id);
 	if (qrc)
 		return store_fail(db, qrc, err, "writing order");
-	if ((rc = write_items(db, next.id, &next, err)) ||
-	    (rc = write_shipments(db, next.id, &next, p, now, err)))
+	if ((rc = write_items(db, next->id, next, err)) ||
+	    (rc = write_shipments(db, next->id, next, w->p, now, err)))
 		return rc;
-	*w->created = !found;
-	changes = found ? order_changes(&old, &next) : json_object();
-	if (found && !json_object_size(changes)) {
+	*w->outcome = old ? ORDER_UPDATED : ORDER_CREATED;
+	changes = old ? order_changes(old, next) : json_object();
+	if (old && !json_object_size(changes)) {
 		json_decref(changes);
-		return order_load(db, "id = $1", (struct db_arg[]){DB_I(next.id)}, 1, w->out,
-				  &found, w->a, err);
-	}
-	if ((rc = store_record_order_event(db, next.id, next.customer_id, w->actor_id,
-					   found ? "order.updated" : "order.created", changes,
-					   order_event_data, &next, err)))
+		*w->outcome = ORDER_UNCHANGED;
+	} else if ((rc = store_record_order_event(db, next->id, next->customer_id, w->actor_id,
+						  old ? "order.updated" : "order.created", changes,
+						  order_event_data, next, err))) {
 		return rc;
-	return order_load(db, "id = $1", (struct db_arg[]){DB_I(next.id)}, 1, w->out, &found, w->a,
-			  err);
+	}
+	return order_load(db, "id = $1", (struct db_arg[]){DB_I(next->id)}, 1, w->out, &found,
+			  w->a, err);
+}
+
+/* A whole order: created, or brought up to date unless the stored one is newer. */
+static enum err_code put_whole(struct db *db, struct order_put *w, struct order *old, int found,
+			       struct error *err)
+{
+	const struct payload *p = w->p;
+	struct order next = p->order;
+	int64_t now = time_now_us(), customer_id = 0;
+	enum err_code rc;
+
+	/* an older fact than the one stored changes nothing (webhooks come out of order) */
+	if (found && next.updated_at && old->updated_at > next.updated_at) {
+		*w->out = *old;
+		*w->outcome = ORDER_STALE;
+		return E_OK;
+	}
+	if ((rc = order_customer(db, &next, &customer_id, w->a, err)))
+		return rc;
+	next.id = found ? old->id : 0;
+	next.store_id = w->store_id;
+	next.customer_id = customer_id ? customer_id : found ? old->customer_id : 0;
+	next.state = found ? old->state : ORDER_ORDERED;
+	next.placed_at = next.placed_at ? next.placed_at : found ? old->placed_at : now;
+	next.updated_at = next.updated_at ? next.updated_at : now;
+	next.recorded_at = found ? old->recorded_at : now;
+	merge_shipments(found ? old : NULL, p->order.shipments, p->order.n_shipments, 0, p, &next,
+			w->a);
+	return save_order(db, w, found ? old : NULL, &next, err);
+}
+
+static enum err_code order_put_tx(struct db *db, void *arg, struct error *err)
+{
+	struct order_put *w = arg;
+	const struct payload *p = w->p;
+	const char *external_id = p->kind == PAYLOAD_FULFILLMENT || p->kind == PAYLOAD_REFUND
+					  ? p->order_external_id
+					  : p->order.external_id;
+	struct db_arg key[] = {DB_I(w->store_id), DB_S(external_id ? external_id : "")};
+	struct order old, next;
+	enum err_code rc;
+	int found = 0, qrc;
+
+	*w->outcome = ORDER_IGNORED;
+	if (w->delivery_id) {
+		struct db_arg args[] = {DB_I(w->store_id), DB_S(w->delivery_id), DB_I(time_now_us())};
+		int64_t taken = 0;
+
+		qrc = db_query(db,
+			       "INSERT INTO webhook_receipts (store_id, delivery_id, received_at)"
+			       " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING store_id",
+			       args, 3, row_int, &taken);
+		if (qrc)
+			return store_fail(db, qrc, err, "recording the delivery");
+		if (!taken) {
+			*w->outcome = ORDER_DUPLICATE;
+			return E_OK;
+		}
+	}
+	if (p->kind == PAYLOAD_CUSTOMER) {
+		int64_t id = 0;
+
+		if (!p->customer.email || !*p->customer.email)
+			return E_OK;
+		*w->outcome = ORDER_UNCHANGED;
+		return customer_for_email(db, p->customer.email, p->customer.name, &id, w->a, err);
+	}
+	if (p->kind == PAYLOAD_IGNORED || !external_id)
+		return E_OK;
+	if (db_backend(db) == DB_POSTGRES &&
+	    (qrc = db_query(db,
+			    "SELECT id FROM orders WHERE store_id = $1 AND external_id = $2"
+			    " FOR UPDATE",
+			    key, 2, NULL, NULL)))
+		return store_fail(db, qrc, err, "locking order");
+	if ((rc = order_load(db, "store_id = $1 AND external_id = $2", key, 2, &old, &found, w->a,
+			     err)))
+		return rc;
+	if (p->kind == PAYLOAD_ORDER)
+		return put_whole(db, w, &old, found, err);
+	if (!found) {
+		*w->outcome = ORDER_UNKNOWN;
+		return E_OK;
+	}
+	next = old;
+	if (p->kind == PAYLOAD_FULFILLMENT)
+		merge_shipments(&old, &p->shipment, 1, 1, p, &next, w->a);
+	else if (p->kind == PAYLOAD_REFUND && p->order.currency &&
+		 strcmp(p->order.currency, old.currency))
+		return error_set(err, E_INVALID, "a refund in %s on order %s, which is in %s",
+				 p->order.currency, old.number, old.currency);
+	else if (p->kind == PAYLOAD_REFUND)
+		next.refunded_minor += p->refund_minor;
+	else if (p->kind == PAYLOAD_ORDER_GONE && !next.cancelled_at)
+		next.cancelled_at = time_now_us(); /* deleted on the platform: it will not ship */
+	return save_order(db, w, &old, &next, err);
 }
 
 enum err_code store_order_put(struct store *st, int64_t store_id, int64_t actor_id,
-			      const struct payload *p, struct order *out, int *created,
-			      struct arena *a, struct error *err)
+			      const char *delivery_id, const struct payload *p, struct order *out,
+			      enum order_outcome *outcome, struct arena *a, struct error *err)
 {
-	struct order_put w = {store_id, actor_id, p, out, created, a};
+	struct order_put w = {store_id, actor_id, delivery_id, p, out, outcome, a};
 
-	*created = 0;
+	memset(out, 0, sizeof(*out));
 	return store_write(st, order_put_tx, &w, err);
 }
