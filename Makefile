@@ -89,6 +89,7 @@ bench: deps
 	sh bench/views.sh
 	sh bench/run.sh
 	sh bench/mail.sh
+	sh bench/hooks.sh
 	sh bench/classify.sh
 
 # every fuzz target for 10M executions or FUZZ_LONG_SECONDS each (docs/TESTING.md); not in `test`
