@@ -24,6 +24,7 @@ struct identity {
 struct customer {
 	int64_t id;
 	const char *name;
+	const char *language; /* what they write in (en, ko, ja, tr); NULL: not known yet */
 	struct identity *identities;
 	int n_identities;
 	int64_t created_at, updated_at;
@@ -40,6 +41,7 @@ struct ticket {
 	int n_tags;
 	int64_t created_at, updated_at, first_response_at, solved_at; /* 0: not yet */
 	int64_t mailbox_id, linked_ticket_id; /* 0: none */
+	int64_t order_id; /* the order it is about; 0: none known */
 	const char *cc; /* email: a JSON array of addresses copied; NULL: none */
 };
 

@@ -44,9 +44,10 @@ json_t *render_customer(const struct customer *c)
 		json_array_append_new(ids, json_pack("{ss ss}", "type", id->type, "value",
 						     id->value));
 	}
-	return json_pack("{sI ss so so so so}", "id", (json_int_t)c->id, "name", c->name, "email",
-			 str_or_null(email), "identities", ids, "created_at",
-			 render_time(c->created_at), "updated_at", render_time(c->updated_at));
+	return json_pack("{sI ss so so so so so}", "id", (json_int_t)c->id, "name", c->name,
+			 "email", str_or_null(email), "identities", ids, "language",
+			 str_or_null(c->language), "created_at", render_time(c->created_at),
+			 "updated_at", render_time(c->updated_at));
 }
 
 json_t *render_ticket(const struct ticket *t)
@@ -57,7 +58,7 @@ json_t *render_ticket(const struct ticket *t)
 
 	for (int i = 0; i < t->n_tags; i++)
 		json_array_append_new(tags, json_string(t->tags[i]));
-	return json_pack("{sI sI ss ss ss ss sI so so so so so so so so so}", "id",
+	return json_pack("{sI sI ss ss ss ss sI so so so so so so so so so so}", "id",
 			 (json_int_t)t->id, "number", (json_int_t)(t->id + TICKET_NUMBER_OFFSET),
 			 "subject", t->subject, "status", t->status, "priority", t->priority,
 			 "channel", t->channel, "customer_id", (json_int_t)t->customer_id,
@@ -66,7 +67,8 @@ json_t *render_ticket(const struct ticket *t)
 			 "first_response_at", render_time(t->first_response_at), "solved_at",
 			 render_time(t->solved_at), "mailbox_id", id_or_null(t->mailbox_id),
 			 "linked_ticket_id", id_or_null(t->linked_ticket_id), "cc",
-			 json_is_array(cc) ? cc : (json_decref(cc), json_array()));
+			 json_is_array(cc) ? cc : (json_decref(cc), json_array()), "order_id",
+			 id_or_null(t->order_id));
 }
 
 json_t *render_attachment(const struct attachment *t)

@@ -62,6 +62,7 @@ static int read_customer(struct db_row *row, void *arg)
 	c->name = col_str(row, 1, r->a);
 	c->created_at = db_col_int(row, 2);
 	c->updated_at = db_col_int(row, 3);
+	c->language = col_str(row, 4, r->a);
 	r->found = 1;
 	return 0;
 }
@@ -102,7 +103,9 @@ enum err_code customer_load(struct db *db, int64_t id, struct customer *out, str
 {
 	struct customer_read r = { .one = out, .a = a };
 	struct db_arg args[] = { DB_I(id) };
-	int rc = db_query(db, "SELECT id, name, created_at, updated_at FROM customers WHERE id = $1",
+	int rc = db_query(db,
+			  "SELECT id, name, created_at, updated_at, language FROM customers"
+			  " WHERE id = $1",
 			  args, 1, read_customer, &r);
 
 	if (!rc && r.found)
@@ -290,7 +293,7 @@ enum err_code store_customer_list(struct store *st, const char *q, int64_t befor
 	struct db_arg args[] = { DB_I(before_id ? before_id : INT64_MAX), DB_S(like),
 				 DB_I(limit) };
 	qrc = db_query(db,
-		       "SELECT c.id, c.name, c.created_at, c.updated_at FROM customers c"
+		       "SELECT c.id, c.name, c.created_at, c.updated_at, c.language FROM customers c"
 		       " WHERE c.id < $1 AND (CAST($2 AS TEXT) IS NULL"
 		       " OR lower(c.name) LIKE lower($2) ESCAPE '\\'"
 		       " OR EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.id"

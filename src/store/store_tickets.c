@@ -3,6 +3,7 @@
  */
 #include "core/render.h"
 #include "core/ticket.h"
+#include "orders/classify.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -15,7 +16,7 @@
 #define TICKET_COLS                                                                        \
 	"t.id, t.subject, t.status, t.priority, t.channel, t.customer_id, t.assignee_id," \
 	" t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.mailbox_id,"   \
-	" t.linked_ticket_id, t.cc"
+	" t.linked_ticket_id, t.cc, t.order_id"
 
 struct ticket_read {
 	struct ticket *one;
@@ -43,6 +44,7 @@ static int read_ticket(struct db_row *row, void *arg)
 	t->mailbox_id = col_time(row, 11);
 	t->linked_ticket_id = col_time(row, 12);
 	t->cc = col_str(row, 13, r->a);
+	t->order_id = col_time(row, 14);
 	r->found = 1;
 	return 0;
 }
@@ -117,22 +119,26 @@ enum err_code store_ticket_get(struct store *st, int64_t id, struct ticket *out,
 	return rc;
 }
 
+static int add_tag(struct db *db, int64_t id, const char *tag)
+{
+	struct db_arg args[] = { DB_I(id), DB_S(tag) };
+
+	/* the ticket's view fields come along (migration 0005): no second write */
+	return db_query(db,
+			"INSERT INTO ticket_tags (ticket_id, tag, status, updated_at, assignee_id,"
+			" channel) SELECT id, $2, status, updated_at, assignee_id, channel"
+			" FROM tickets WHERE id = $1 ON CONFLICT DO NOTHING",
+			args, 2, NULL, NULL);
+}
+
 static enum err_code set_tags(struct db *db, int64_t id, const char **tags, int n,
 			      struct error *err)
 {
 	struct db_arg del[] = { DB_I(id) };
 	int rc = db_query(db, "DELETE FROM ticket_tags WHERE ticket_id = $1", del, 1, NULL, NULL);
 
-	for (int i = 0; !rc && i < n; i++) {
-		struct db_arg args[] = { DB_I(id), DB_S(tags[i]) };
-
-		/* the ticket's view fields come along (migration 0005): no second write */
-		rc = db_query(db,
-			      "INSERT INTO ticket_tags (ticket_id, tag, status, updated_at,"
-			      " assignee_id, channel) SELECT id, $2, status, updated_at, assignee_id,"
-			      " channel FROM tickets WHERE id = $1 ON CONFLICT DO NOTHING",
-			      args, 2, NULL, NULL);
-	}
+	for (int i = 0; !rc && i < n; i++)
+		rc = add_tag(db, id, tags[i]);
 	return rc ? store_fail(db, rc, err, "setting tags") : E_OK;
 }
 
@@ -236,6 +242,76 @@ static enum err_code remember_response(struct db *db, const struct ticket_create
 	return rc ? store_fail(db, rc, err, "saving idempotency key") : E_OK;
 }
 
+static int ticket_has_tag(const char **tags, int n, const char *tag)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(tags[i], tag))
+			return 1;
+	return 0;
+}
+
+static int read_ticket_order(struct db_row *row, void *arg)
+{
+	struct ticket *t = arg;
+
+	t->customer_id = db_col_int(row, 0);
+	t->order_id = col_time(row, 1);
+	return 0;
+}
+
+/*
+ * What an inbound message says about its ticket and customer, decided by
+ * orders/classify.h and written in the same transaction: the language the
+ * author writes in becomes their preference, a "where is my order?" message
+ * tags the ticket `wismo`, and the first order number that names one of the
+ * ticket's customer's orders links the ticket to it (never another
+ * customer's order).
+ */
+static enum err_code note_inbound(struct db *db, int64_t ticket_id, int64_t author_id,
+				  const char *subject, const char *body, struct error *err)
+{
+	struct classify_result r;
+	struct ticket t = {0};
+	/* the classifier reads 16 KB at most */
+	char text[16384];
+	int n = snprintf(text, sizeof(text), "%s\n%s", subject ? subject : "", body ? body : "");
+	int rc = 0;
+
+	classify_message(text, n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1,
+			 &r);
+	if (r.lang && author_id) {
+		struct db_arg args[] = {DB_I(author_id), DB_S(r.lang)};
+
+		rc = db_query(db,
+			      "UPDATE customers SET language = $2 WHERE id = $1"
+			      " AND (language IS NULL OR language <> $2)",
+			      args, 2, NULL, NULL);
+	}
+	if (!rc && r.wismo)
+		rc = add_tag(db, ticket_id, "wismo");
+	if (!rc && r.n_numbers) {
+		struct db_arg args[] = {DB_I(ticket_id)};
+
+		rc = db_query(db, "SELECT customer_id, order_id FROM tickets WHERE id = $1", args, 1,
+			      read_ticket_order, &t);
+	}
+	for (int i = 0; !rc && !t.order_id && t.customer_id && i < r.n_numbers; i++) {
+		struct db_arg args[] = {DB_I(t.customer_id), DB_S(r.numbers[i])};
+
+		rc = db_query(db,
+			      "SELECT id FROM orders WHERE customer_id = $1"
+			      " AND (number = $2 OR number = '#' || $2) ORDER BY placed_at DESC LIMIT 1",
+			      args, 2, row_int, &t.order_id);
+		if (!rc && t.order_id) {
+			struct db_arg set[] = {DB_I(ticket_id), DB_I(t.order_id)};
+
+			rc = db_query(db, "UPDATE tickets SET order_id = $2 WHERE id = $1", set, 2,
+				      NULL, NULL);
+		}
+	}
+	return rc ? store_fail(db, rc, err, "noting what the message says") : E_OK;
+}
+
 enum err_code ticket_insert(struct db *db, const struct ticket_new *tn, struct ticket *out,
 			    int64_t *message_id, struct arena *a, struct error *err)
 {
@@ -269,8 +345,13 @@ enum err_code ticket_insert(struct db *db, const struct ticket_new *tn, struct t
 		return store_fail(db, qrc, err, "creating message");
 	if ((rc = set_tags(db, id, tn->tags, tn->n_tags, err)) ||
 	    (rc = store_index(db, "ticket", id, tn->subject, err)) ||
-	    (rc = store_index(db, "message", *message_id, tn->body, err)) ||
-	    (rc = ticket_load(db, id, out, a, err)))
+	    (rc = store_index(db, "message", *message_id, tn->body, err)))
+		return rc;
+	/* a bounce is the mail system talking, not the customer */
+	if (!ticket_has_tag(tn->tags, tn->n_tags, "bounce") &&
+	    (rc = note_inbound(db, id, customer_id, tn->subject, tn->body, err)))
+		return rc;
+	if ((rc = ticket_load(db, id, out, a, err)))
 		return rc;
 	return store_record_event(db, id, 0, tn->actor_id, "ticket.created", json_object(),
 				  json_pack("{so}", "ticket", render_ticket(out)), err);
@@ -615,6 +696,9 @@ enum err_code message_insert(struct db *db, const struct message_new *mn, struct
 		       t_args, 5, NULL, NULL);
 	if (qrc)
 		return store_fail(db, qrc, err, "updating ticket");
+	if (!strcmp(mn->direction, "inbound") && !strcmp(mn->author_type, "customer") &&
+	    (rc = note_inbound(db, t.id, mn->author_id, NULL, mn->body, err)))
+		return rc;
 	if ((rc = store_index(db, "message", out->id, mn->body, err)) ||
 	    (rc = ticket_load(db, t.id, &after, a, err)))
 		return rc;

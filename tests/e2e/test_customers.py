@@ -6,7 +6,7 @@ import unittest
 
 from harness import E2ETestCase, parse_time, unique, urlquote
 
-CUSTOMER_FIELDS = {"id", "name", "email", "identities", "created_at", "updated_at"}
+CUSTOMER_FIELDS = {"id", "name", "email", "identities", "language", "created_at", "updated_at"}
 
 
 class CustomersTest(E2ETestCase):

@@ -9,7 +9,7 @@ from harness import E2ETestCase, fmt_time, parse_time, unique, urlquote
 
 TICKET_FIELDS = {"id", "number", "subject", "status", "priority", "channel", "customer_id",
                  "assignee_id", "tags", "created_at", "updated_at", "first_response_at",
-                 "solved_at", "mailbox_id", "linked_ticket_id", "cc"}
+                 "solved_at", "mailbox_id", "linked_ticket_id", "cc", "order_id"}
 
 
 class TicketCreateTest(E2ETestCase):
