@@ -50,6 +50,8 @@ struct store {
 
 	void (*on_commit)(void *arg);
 	void *on_commit_arg;
+	int notifying; /* on_commit calls running now */
+	pthread_cond_t notified; /* signalled when the last of them returns */
 };
 
 enum db_backend store_backend(struct store *st)
@@ -186,11 +188,38 @@ enum err_code store_read(struct store *st, const char *sql, const struct db_arg 
 	return rc;
 }
 
+/*
+ * Once it returns, no call of the old function is running or will start: the
+ * server clears it before it frees what the function wakes (the job worker),
+ * and a call that had read it just before must not run into freed memory.
+ */
 void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
 {
 	pthread_mutex_lock(&st->lock);
 	st->on_commit = fn;
 	st->on_commit_arg = arg;
+	while (st->notifying)
+		pthread_cond_wait(&st->notified, &st->lock);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Calls the commit hook, if any, outside the lock (it takes locks of its own). */
+static void notify_commit(struct store *st)
+{
+	void (*fn)(void *arg);
+	void *arg;
+
+	pthread_mutex_lock(&st->lock);
+	fn = st->on_commit;
+	arg = st->on_commit_arg;
+	st->notifying += fn != NULL;
+	pthread_mutex_unlock(&st->lock);
+	if (!fn)
+		return;
+	fn(arg);
+	pthread_mutex_lock(&st->lock);
+	if (!--st->notifying)
+		pthread_cond_broadcast(&st->notified);
 	pthread_mutex_unlock(&st->lock);
 }
 
@@ -212,8 +241,8 @@ static enum err_code write_direct(struct store *st, store_write_fn fn, void *arg
 		rc = store_fail(db, DB_ERR, err, "commit");
 	if (rc != E_OK)
 		db_exec(db, "ROLLBACK");
-	else if (st->on_commit)
-		st->on_commit(st->on_commit_arg);
+	else
+		notify_commit(st);
 out:
 	store_release(st, db);
 	return rc;
@@ -300,8 +329,6 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
 		struct write_req *batch, *r, *next;
-		void (*on_commit)(void *arg);
-		void *on_commit_arg;
 
 		while (!st->queue && !st->stopping) {
 			struct timespec ts;
@@ -343,11 +370,8 @@ static void *writer_main(void *arg)
 			/* r lives on its caller's stack: after this signal it may be gone */
 			pthread_cond_signal(&r->done_cond);
 		}
-		on_commit = st->on_commit;
-		on_commit_arg = st->on_commit_arg;
 		pthread_mutex_unlock(&st->lock);
-		if (on_commit)
-			on_commit(on_commit_arg);
+		notify_commit(st);
 
 		flush_search(st, &last_flush);
 		/*
@@ -461,6 +485,7 @@ static struct store *open_store(const char *url, int brief, char **err)
 	pthread_cond_init(&st->pool_cond, NULL);
 	pthread_cond_init(&st->queue_cond, NULL);
 	pthread_cond_init(&st->stop_cond, NULL);
+	pthread_cond_init(&st->notified, NULL);
 	st->queue_tail = &st->queue;
 	st->brief = brief;
 	/*
