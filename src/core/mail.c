@@ -13,8 +13,10 @@ int64_t mail_subject_ticket_number(const char *subject)
 		int64_t n = 0;
 		int digits = 0;
 
-		for (s += 2; *s >= '0' && *s <= '9' && digits < 19; s++, digits++)
-			n = n * 10 + (*s - '0');
+		/* a run longer than 18 digits is read to its end but not added up (no overflow) */
+		for (s += 2; *s >= '0' && *s <= '9'; s++, digits++)
+			if (digits < 18)
+				n = n * 10 + (*s - '0');
 		if (*s == ']' && digits > 0 && digits <= 18 && n > 0)
 			return n;
 	}

@@ -1197,6 +1197,9 @@ static void test_ticket_number(void)
 	CHECK(mail_subject_ticket_number("Fwd: [#abc] [#77] and [#88]") == 77);
 	CHECK(mail_subject_ticket_number("[#123456789012345678]") == INT64_C(123456789012345678));
 	CHECK(mail_subject_ticket_number("[#1234567890123456789]") == 0);
+	/* found by fuzz_mail: nineteen nines overflowed on the way to being refused */
+	CHECK(mail_subject_ticket_number("[#9999999999999999999]") == 0);
+	CHECK(mail_subject_ticket_number("[#99999999999999999999999] [#5]") == 5);
 	CHECK(mail_subject_ticket_number("no tag #1042 [1042] [# 1042] [#1042") == 0);
 	CHECK(mail_subject_ticket_number("[#0] [#]") == 0);
 	CHECK(mail_subject_ticket_number("") == 0);
