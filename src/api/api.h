@@ -84,6 +84,11 @@ API_HANDLER(api_hooks_shopify);
 API_HANDLER(api_hooks_woocommerce);
 /** The store webhooks' counters, in Prometheus text, for /metrics. */
 void api_hooks_metrics(struct buf *b);
+API_HANDLER(api_track_form);
+API_HANDLER(api_track_lookup);
+API_HANDLER(api_track_order);
+/** Answers r->err of a tracking route as an HTML page (the routes' error_page). */
+void api_track_error_page(struct req *r);
 API_HANDLER(api_logout);
 API_HANDLER(api_me);
 API_HANDLER(api_users_list);

@@ -65,8 +65,9 @@ static json_t *operation(const struct route *rt)
 	if (rt->body)
 		json_object_set_new(op, "requestBody",
 				    json_pack("{sb s{s{s{ss}}}}", "required", 1, "content",
-					      rt->body != BODY_JSON ? "application/octet-stream"
-								    : "application/json",
+					      rt->body == BODY_JSON   ? "application/json"
+					      : rt->body == BODY_FORM ? "application/x-www-form-urlencoded"
+								      : "application/octet-stream",
 					      "schema", "type",
 					      rt->body != BODY_JSON ? "string" : "object"));
 	return op;

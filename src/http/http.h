@@ -25,11 +25,18 @@
 /* the largest webhook a store platform sends (read before its signature can be checked) */
 #define HTTP_HOOK_MAX ((size_t)4 << 20)
 
-/* BODY_RAW, BODY_FILE and BODY_HOOK take any bytes, up to HTTP_RAW_MAX, HTTP_FILE_MAX, HTTP_HOOK_MAX */
-enum route_body { BODY_NONE, BODY_JSON, BODY_RAW, BODY_FILE, BODY_HOOK };
+/* the largest HTML form a shopper posts (application/x-www-form-urlencoded) */
+#define HTTP_FORM_MAX ((size_t)16 << 10)
+
+/*
+ * BODY_RAW, BODY_FILE and BODY_HOOK take any bytes, up to HTTP_RAW_MAX, HTTP_FILE_MAX,
+ * HTTP_HOOK_MAX; BODY_FORM a form (http/form.h) of up to HTTP_FORM_MAX, decoded into r->form
+ */
+enum route_body { BODY_NONE, BODY_JSON, BODY_RAW, BODY_FILE, BODY_HOOK, BODY_FORM };
 
 struct app;
 struct req;
+struct form_field;
 
 enum route_access { ACCESS_PUBLIC, ACCESS_AGENT, ACCESS_ADMIN };
 
@@ -49,6 +56,9 @@ struct route {
 	enum route_access access;
 	route_fn fn;
 	int body; /* enum route_body: BODY_JSON expects a JSON object */
+	/* answers r->err as the route's own page (the shopper's HTML) instead of the
+	   JSON error body; NULL: JSON */
+	void (*error_page)(struct req *r);
 };
 
 struct req {
@@ -65,6 +75,8 @@ struct req {
 	enum err_code admit_rc; /* routing and authentication, done when the headers arrive */
 	const char *allow; /* the methods the path's routes take, for a 405 */
 	json_t *json; /* the parsed body, when the route takes one */
+	struct form_field *form; /* the decoded form, when the route takes BODY_FORM */
+	int n_form;
 
 	struct user user; /* the caller, once authenticated */
 	int authenticated, via_cookie;

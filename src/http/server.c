@@ -2,6 +2,7 @@
  * server.c - libmicrohttpd glue: body collection, routing, errors, the request log.
  */
 #include "core/text.h"
+#include "http/form.h"
 #include "http/http.h"
 #include "http/libmhd.h"
 #include "util/log.h"
@@ -228,6 +229,11 @@ static void reply_error(struct req *r)
 	json_t *e;
 
 	sanitize(r->err.message);
+	if (r->route && r->route->error_page) {
+		r->n_headers = 0; /* what the handler meant for a success is not for this page */
+		r->route->error_page(r);
+		return;
+	}
 	e = json_pack("{ss ss}", "code", error_name(r->err.code), "message", r->err.message);
 
 	if (r->err.position >= 0)
@@ -387,6 +393,14 @@ static enum err_code parse_body(struct req *r)
 {
 	const char *ctype = http_request_header(r, "Content-Type");
 
+	if (r->route->body == BODY_FORM) {
+		if (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33) ||
+		    (ctype[33] && ctype[33] != ';' && ctype[33] != ' '))
+			return error_set(&r->err, E_MEDIA_TYPE,
+					 "the body must be application/x-www-form-urlencoded");
+		return form_parse(r->body.p ? r->body.p : "", r->body.len, &r->form, &r->n_form,
+				  &r->arena, &r->err);
+	}
 	if (r->route->body != BODY_JSON)
 		return E_OK;
 	if (!ctype || strncasecmp(ctype, "application/json", 16) ||
@@ -422,6 +436,8 @@ static size_t body_max(const struct route *rt)
 		return HTTP_FILE_MAX;
 	if (rt && rt->body == BODY_HOOK)
 		return HTTP_HOOK_MAX;
+	if (rt && rt->body == BODY_FORM)
+		return HTTP_FORM_MAX;
 	return rt && rt->body == BODY_RAW ? HTTP_RAW_MAX : HTTP_BODY_MAX;
 }
 
@@ -547,17 +563,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	*state = NULL;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decoding that keeps "%00" as it is: a NUL inside a path or argument
  * would otherwise cut it short, and "/tickets/1%00" must not mean "/tickets/1".
@@ -571,7 +576,7 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 	for (char *in = s; *in; in++) {
 		int hi, lo;
 
-		if (*in == '%' && (hi = hexval(in[1])) >= 0 && (lo = hexval(in[2])) >= 0 &&
+		if (*in == '%' && (hi = form_hex(in[1])) >= 0 && (lo = form_hex(in[2])) >= 0 &&
 		    (hi || lo)) {
 			*out++ = (char)(hi * 16 + lo);
 			in += 2;

@@ -36,6 +36,13 @@ int mail_secret_init(const char *dir, char **err);
 char *mail_seal(const char *plain);
 /** Opens a sealed password: malloc'd, or NULL when it does not open. */
 char *mail_unseal(const char *sealed);
+/**
+ * A 32-byte key for `label` ("deskd track tokens 1"), derived from the sealing
+ * key (HMAC-SHA256 of the label under it), so it survives restarts and is the
+ * same on every node that shares the data folder's key; never the sealing key
+ * itself. -1 before mail_secret_init.
+ */
+int mail_secret_derive(const char *label, unsigned char out[32]);
 
 /** "ko", "ja", "tr" or "en": a guess at the language of a text from its letters. */
 const char *mail_guess_language(const char *text);

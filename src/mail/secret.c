@@ -1,5 +1,6 @@
 /*
- * secret.c - the key that seals mailbox passwords at rest (libsodium secretbox).
+ * secret.c - the key that seals mailbox passwords at rest (libsodium secretbox),
+ * and the keys derived from it for other uses (mail_secret_derive).
  *
  * The key lives in the data folder, apart from the database: a copy of the
  * database alone does not give away the mailbox passwords.
@@ -111,4 +112,17 @@ char *mail_unseal(const char *sealed)
 	}
 	free(buf);
 	return out;
+}
+
+/*
+ * A derived key is the HMAC of its label under the sealing key: it is as
+ * lasting and as shared as mail.key, but knowing it (or a token it signed)
+ * tells nothing of the sealing key or of another label's key.
+ */
+int mail_secret_derive(const char *label, unsigned char out[32])
+{
+	if (!have_key)
+		return -1;
+	crypto_auth_hmacsha256(out, (const unsigned char *)label, strlen(label), key);
+	return 0;
 }

@@ -281,6 +281,11 @@ static int exponent(const char *currency)
 	return 2;
 }
 
+int payload_currency_exponent(const char *currency)
+{
+	return exponent(currency);
+}
+
 static const char *code(struct rd *r, json_t *obj, const char *at, const char *key)
 {
 	const char *c = str(r, obj, at, key, MAX_WORD);

@@ -82,4 +82,7 @@ enum err_code payload_order_document(const char *external_id, const char *body, 
  */
 int payload_money(const char *amount, const char *currency, int64_t *minor);
 
+/** The ISO 4217 decimals of `currency` (2, 0 for JPY, 3 for KWD), or -1 when it is not a code. */
+int payload_currency_exponent(const char *currency);
+
 #endif

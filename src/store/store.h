@@ -194,6 +194,25 @@ enum err_code store_login_count(struct store *st, const char *const *keys, int n
 enum err_code store_login_forget(struct store *st, const char *const *back, int n_back,
 				 const char *clear, struct error *err);
 
+/* --- the shopper's tracking page (store_track.c) --- */
+
+/**
+ * Up to `max` orders of store `store_id` whose number is `number` or
+ * "#number", newest first: their ids and emails (NULL: none) into ids[] and
+ * emails[], *n how many. The same one query whether or not any matches.
+ */
+enum err_code store_track_candidates(struct store *st, int64_t store_id, const char *number,
+				     int max, int64_t *ids, const char **emails, int *n,
+				     struct arena *a, struct error *err);
+
+/**
+ * Counts one order lookup for `key` ("track:" and a digest of the address) in
+ * the login_attempts counters, like store_login_count: a window of window_us
+ * that has passed starts over at 1; *out is the count and its window.
+ */
+enum err_code store_track_count(struct store *st, const char *key, int64_t now, int64_t window_us,
+				struct login_count *out, struct error *err);
+
 /* --- search (store_search.c) --- */
 
 struct search_hit {

@@ -105,4 +105,22 @@ enum err_code mail_queue_job(struct db *db, int64_t message_id, struct error *er
 int messages_load_attachments(struct db *db, int64_t ticket_id, message_list *list,
 			      struct arena *a);
 
+/*
+ * A window that began at or before $3 (now - the window's length) has passed
+ * and starts over at 1; otherwise the attempt adds one to it. Binds $1 the
+ * key, $2 now. The login throttle (store_login.c) and the tracking page's
+ * (store_track.c) count with it.
+ */
+/** Reads SQL_COUNT_ATTEMPT's row into the struct login_count at arg. */
+int login_read_count(struct db_row *row, void *arg);
+
+#define SQL_COUNT_ATTEMPT                                                                                \
+	"INSERT INTO login_attempts (key, window_start, attempts) VALUES ($1, $2, 1)"              \
+	" ON CONFLICT (key) DO UPDATE SET"                                                         \
+	" window_start = CASE WHEN login_attempts.window_start <= $3 THEN $2"                      \
+	" ELSE login_attempts.window_start END,"                                                   \
+	" attempts = CASE WHEN login_attempts.window_start <= $3 THEN 1"                           \
+	" ELSE login_attempts.attempts + 1 END"                                                    \
+	" RETURNING attempts, window_start"
+
 #endif

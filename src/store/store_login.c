@@ -11,19 +11,6 @@
 
 #include <stdatomic.h>
 
-/*
- * A window that began at or before $3 (now - the window's length) has passed
- * and starts over at 1; otherwise the attempt adds one to it.
- */
-#define SQL_COUNT                                                                                  \
-	"INSERT INTO login_attempts (key, window_start, attempts) VALUES ($1, $2, 1)"              \
-	" ON CONFLICT (key) DO UPDATE SET"                                                         \
-	" window_start = CASE WHEN login_attempts.window_start <= $3 THEN $2"                      \
-	" ELSE login_attempts.window_start END,"                                                   \
-	" attempts = CASE WHEN login_attempts.window_start <= $3 THEN 1"                           \
-	" ELSE login_attempts.attempts + 1 END"                                                    \
-	" RETURNING attempts, window_start"
-
 /* rows of windows long over are deleted at most this often, by whoever counts */
 #define SWEEP_EVERY_US ((int64_t)60 * 1000000)
 
@@ -34,7 +21,7 @@ struct login_take {
 	struct login_count *out;
 };
 
-static int read_count(struct db_row *row, void *arg)
+int login_read_count(struct db_row *row, void *arg)
 {
 	struct login_count *c = arg;
 
@@ -57,7 +44,7 @@ static enum err_code count_tx(struct db *db, void *arg, struct error *err)
 					DB_I(t->now - t->window_us)};
 
 		t->out[i] = (struct login_count){0};
-		rc = db_query(db, SQL_COUNT, args, 3, read_count, &t->out[i]);
+		rc = db_query(db, SQL_COUNT_ATTEMPT, args, 3, login_read_count, &t->out[i]);
 	}
 	if (!rc && t->now - swept >= SWEEP_EVERY_US &&
 	    atomic_compare_exchange_strong(&last_sweep, &swept, t->now))

@@ -88,6 +88,9 @@ ROUTES = [
     # signed by the store's secret instead of a token (test_hooks.py)
     ("POST", "/hooks/shopify/{shop_slug}", PUBLIC, None),
     ("POST", "/hooks/woocommerce/{shop_slug}", PUBLIC, None),
+    ("GET", "/track/{shop_slug}", PUBLIC, None),
+    ("POST", "/track/{shop_slug}", PUBLIC, None),
+    ("GET", "/track/{shop_slug}/{token}", PUBLIC, None),
     ("GET", "/", PUBLIC, None),
     ("GET", "/static/*", PUBLIC, None),
 ]
