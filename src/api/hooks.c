@@ -46,6 +46,19 @@ static const char *const outcomes[] = {
 	[ORDER_IGNORED] = "ignored",
 };
 
+/* Platforms send a UUID or a number; anything else is not theirs. */
+static int delivery_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 255)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return 0;
+	return 1;
+}
+
 /* The store's secret, unsealed; E_UNAUTHORIZED when the signature is not its own. */
 static enum err_code check_signature(struct req *r, const struct platform *pf,
 				     const struct shop *shop)
@@ -96,8 +109,9 @@ static enum err_code take(struct req *r, struct platform *pf)
 		atomic_fetch_add(&pf->ignored, 1);
 		return http_reply_json(r, 200, json_pack("{ss}", "outcome", "ignored"));
 	}
-	if (delivery && (!*delivery || strlen(delivery) > 255))
-		return error_set(&r->err, E_BAD_REQUEST, "%s must be 1 to 255 bytes", pf->delivery);
+	if (delivery && !delivery_id_ok(delivery))
+		return error_set(&r->err, E_BAD_REQUEST, "%s must be 1 to 255 printable ASCII bytes",
+				 pf->delivery);
 	if ((rc = store_order_put(r->app->store, shop.id, 0, delivery, &p, &o, &outcome, &r->arena,
 				  &r->err)))
 		return rc;

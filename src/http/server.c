@@ -259,7 +259,7 @@ struct key_spans {
 
 /*
  * A {name} other than {id} is one path segment (as MHD decoded it): up to 255
- * bytes of anything but "/" and control characters, and not "." or "..".
+ * bytes of UTF-8 but "/" and control characters, and not "." or "..".
  */
 static size_t key_length(const char *path)
 {
@@ -270,7 +270,8 @@ static size_t key_length(const char *path)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
 			return 0;
-	return n;
+	/* the database takes only UTF-8: other bytes match no route rather than fail there */
+	return text_utf8_valid(path, n, NULL) ? n : 0;
 }
 
 static int match(const char *pattern, const char *path, int64_t ids[2], struct key_spans *keys,

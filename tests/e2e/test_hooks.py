@@ -217,6 +217,11 @@ class HooksTest(E2ETestCase):
             with self.subTest(body=str(body)[:60]):
                 self.expect_error(self.shopify("orders/create", body), 422, "validation_failed")
         self.assertEqual(self.orders(o["name"]), [])
+        for delivery in ("a b", "\u00e9t\u00e9".encode().decode("latin-1"), "x" * 256):
+            with self.subTest(delivery=delivery):
+                self.expect_error(self.shopify("orders/create", o, delivery=delivery), 400,
+                                  "bad_request")
+        self.assertEqual(self.orders(o["name"]), [])
         big = b'{"id": 1, "note": "' + b"x" * (4 << 20) + b'"}'
         head = ("POST /hooks/shopify/kyoto-tea HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 "Content-Type: application/json\r\nX-Shopify-Topic: orders/create\r\n"

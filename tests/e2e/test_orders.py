@@ -194,7 +194,9 @@ class OrdersTest(E2ETestCase):
                           "unauthorized")
         self.expect_error(self.as_agent("GET", "/api/v1/orders/999999"), 404, "not_found")
         for path in ("/api/v1/stores/%s/orders/.." % self.slug,
-                     "/api/v1/stores/%s/orders/" % self.slug):
+                     "/api/v1/stores/%s/orders/" % self.slug,
+                     "/api/v1/stores/%s/orders/%%FF%%FE" % self.slug,
+                     "/api/v1/stores/%%C3/orders/x1"):
             with self.subTest(path=path):
                 r = self.req("PUT", path, d, token=self.admin)
                 self.assertIn(r.status, (404, 405), r)
