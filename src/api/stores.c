@@ -121,9 +121,9 @@ static enum err_code read_settings(struct req *r, const char *old_text, const ch
 	    !(rc = field_str(r, r->json, "accent_color", 0, 7, 7, &color)) &&
 	    !(rc = read_int(r, s, "return_window_days", 365)) &&
 	    !(rc = read_int(r, s, "cancel_window_hours", 720)) && !(rc = read_origins(r, s))) {
-		if (logo && !url_ok(logo))
-			rc = error_set(&r->err, E_INVALID,
-				       "logo_url must be an http:// or https:// URL");
+		/* shoppers' pages load images over https only (their CSP says img-src https:) */
+		if (logo && (!url_ok(logo) || strncmp(logo, "https://", 8)))
+			rc = error_set(&r->err, E_INVALID, "logo_url must be an https:// URL");
 		else if (color &&
 			 (color[0] != '#' || strspn(color + 1, "0123456789abcdefABCDEF") != 6))
 			rc = error_set(&r->err, E_INVALID, "accent_color must be like #1a2b3c");

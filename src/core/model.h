@@ -169,6 +169,7 @@ struct message_new {
 	const char *body, *html;
 	const int64_t *attachment_ids; /* uploads of actor_id not yet on a message */
 	int n_attachment_ids;
+	int bounce; /* a delivery report in the thread: the mail system, not the customer, speaks */
 };
 
 struct mailbox {

@@ -974,7 +974,8 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 		stranger = customer_id != t.customer_id;
 		struct message_new mn = { .ticket_id = ticket_id, .author_id = customer_id,
 					  .kind = "reply", .direction = "inbound",
-					  .author_type = "customer", .body = body, .html = m->html };
+					  .author_type = "customer", .body = body, .html = m->html,
+					  .bounce = m->bounce };
 		if ((rc = message_insert(db, &mn, &msg, a, err)))
 			return rc;
 		message_id = msg.id;

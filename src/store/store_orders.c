@@ -196,6 +196,7 @@ enum err_code store_order_list(struct store *st, const struct order_filter *f, o
 	struct order_read r = {.many = out, .a = a};
 	struct db_arg args[] = {DB_I(f->customer_id), DB_I(f->store_id),
 				f->number ? DB_S(f->number) : DB_NIL, DB_I(f->limit)};
+	enum err_code ret;
 	int rc;
 
 	if (!(db = store_acquire(st)))
@@ -208,8 +209,10 @@ enum err_code store_order_list(struct store *st, const struct order_filter *f, o
 		      args, 4, read_order, &r);
 	for (int i = 0; !rc && i < out->n; i++)
 		rc = load_parts(db, &out->items[i], a);
+	/* the error is the connection's: read it before another thread may take it */
+	ret = rc ? store_fail(db, rc, err, "listing orders") : E_OK;
 	store_release(st, db);
-	return rc ? store_fail(db, rc, err, "listing orders") : E_OK;
+	return ret;
 }
 
 /* --- writing --- */
@@ -573,11 +576,14 @@ static enum err_code order_put_tx(struct db *db, void *arg, struct error *err)
 	}
 	if (p->kind == PAYLOAD_IGNORED || !external_id)
 		return E_OK;
+	/*
+	 * PostgreSQL: one write per order at a time, also while the row is not
+	 * there yet (FOR UPDATE would lock nothing, and two first deliveries would
+	 * both insert, the later one overwriting without the staleness check).
+	 */
 	if (db_backend(db) == DB_POSTGRES &&
-	    (qrc = db_query(db,
-			    "SELECT id FROM orders WHERE store_id = $1 AND external_id = $2"
-			    " FOR UPDATE",
-			    key, 2, NULL, NULL)))
+	    (qrc = db_query(db, "SELECT pg_advisory_xact_lock(hashtextextended($2, $1))", key, 2,
+			    NULL, NULL)))
 		return store_fail(db, qrc, err, "locking order");
 	if ((rc = order_load(db, "store_id = $1 AND external_id = $2", key, 2, &old, &found, w->a,
 			     err)))
@@ -595,8 +601,16 @@ static enum err_code order_put_tx(struct db *db, void *arg, struct error *err)
 		 strcmp(p->order.currency, old.currency))
 		return error_set(err, E_INVALID, "a refund in %s on order %s, which is in %s",
 				 p->order.currency, old.number, old.currency);
-	else if (p->kind == PAYLOAD_REFUND)
+	else if (p->kind == PAYLOAD_REFUND && p->updated_at && p->updated_at <= old.updated_at) {
+		/* the order as stored is newer: its refunds already count this one */
+		*w->out = old;
+		*w->outcome = ORDER_STALE;
+		return E_OK;
+	} else if (p->kind == PAYLOAD_REFUND) {
 		next.refunded_minor += p->refund_minor;
+		if (p->updated_at)
+			next.updated_at = p->updated_at;
+	}
 	else if (p->kind == PAYLOAD_ORDER_GONE && !next.cancelled_at)
 		next.cancelled_at = time_now_us(); /* deleted on the platform: it will not ship */
 	return save_order(db, w, &old, &next, err);

@@ -697,7 +697,7 @@ enum err_code message_insert(struct db *db, const struct message_new *mn, struct
 	if (qrc)
 		return store_fail(db, qrc, err, "updating ticket");
 	if (!strcmp(mn->direction, "inbound") && !strcmp(mn->author_type, "customer") &&
-	    (rc = note_inbound(db, t.id, mn->author_id, NULL, mn->body, err)))
+	    !mn->bounce && (rc = note_inbound(db, t.id, mn->author_id, NULL, mn->body, err)))
 		return rc;
 	if ((rc = store_index(db, "message", out->id, mn->body, err)) ||
 	    (rc = ticket_load(db, t.id, &after, a, err)))

@@ -32,6 +32,7 @@ enum err_code store_track_candidates(struct store *st, int64_t store_id, const c
 	struct candidates c = {max, 0, ids, emails, a};
 	struct db_arg args[] = {DB_I(store_id), DB_S(number), DB_I(max)};
 	struct db *db = store_acquire(st);
+	enum err_code ret;
 	int rc;
 
 	*n = 0;
@@ -43,9 +44,11 @@ enum err_code store_track_candidates(struct store *st, int64_t store_id, const c
 		      " AND (number = $2 OR number = '#' || $2) ORDER BY placed_at DESC, id DESC"
 		      " LIMIT $3",
 		      args, 3, read_candidate, &c);
-	store_release(st, db);
 	*n = c.n;
-	return rc ? store_fail(db, rc, err, "looking up an order") : E_OK;
+	/* the error is the connection's: read it before another thread may take it */
+	ret = rc ? store_fail(db, rc, err, "looking up an order") : E_OK;
+	store_release(st, db);
+	return ret;
 }
 
 /* rows of windows long over are deleted at most this often */

@@ -60,6 +60,8 @@ class HooksTest(E2ETestCase):
         raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         h = {"Content-Type": "application/json", "X-WC-Webhook-Delivery-ID": delivery or unique("d"),
              "X-WC-Webhook-Signature": sig if sig is not None else sign(self.woo_secret, raw)}
+        if sig is False:
+            del h["X-WC-Webhook-Signature"]
         if topic:
             h["X-WC-Webhook-Topic"] = topic
         return self.req("POST", "/hooks/woocommerce/istanbul-kahve", raw=raw, headers=h)
@@ -245,6 +247,16 @@ class HooksTest(E2ETestCase):
         [got] = self.orders(o["name"])
         # the successful refund transaction only (the pending one and the sale are not)
         self.assertEqual((got["refunded_minor"], got["state"]), (20900, "refunded"))
+        # the order updated later lists the refund: it is counted once, and the refund
+        # delivered again (or late, under a new delivery id) adds nothing
+        later = copy.deepcopy(o)
+        later["updated_at"] = "2026-11-25T09:00:00+09:00"
+        later["refunds"] = [refund]
+        self.expect(self.shopify("orders/updated", later), 200)
+        self.assertEqual(self.orders(o["name"])[0]["refunded_minor"], 20900)
+        r = self.shopify("refunds/create", refund)
+        self.assertEqual(self.expect(r, 200)["outcome"], "stale")
+        self.assertEqual(self.orders(o["name"])[0]["refunded_minor"], 20900)
         # a refund in another currency than the order's is refused, not added
         jpy = self.fresh_order()
         self.expect(self.shopify("orders/create", jpy), 200)
@@ -279,9 +291,17 @@ class HooksTest(E2ETestCase):
         self.assertEqual(self.expect(r, 200)["outcome"], "unknown_order")
         self.expect_error(self.woocommerce("order.created", created, sig=sign("nope-nope", b"x")),
                           401, "unauthorized")
-        # the ping WooCommerce sends when a webhook is saved, signed but with no topic
-        r = self.woocommerce(None, b"webhook_id=17")
+        # the ping WooCommerce sends when a webhook is saved: no topic, no signature
+        r = self.woocommerce(None, b"webhook_id=17", sig=False)
         self.assertEqual(self.expect(r, 200)["outcome"], "ping")
+        self.assertEqual(self.expect(self.woocommerce(None, b"webhook_id=17"), 200)["outcome"],
+                         "ping")
+        # anything else unsigned is refused
+        for body in (b"webhook_id=17&x=1", b"webhook_id=", b'{"id": 1}'):
+            with self.subTest(body=body):
+                self.expect_error(self.woocommerce(None, body, sig=False), 401, "unauthorized")
+        self.expect_error(self.woocommerce("order.created", created, sig=False), 401,
+                          "unauthorized")
 
     def test_kill_during_a_burst_keeps_every_acknowledged_webhook_once(self):
         run = unique("B")

@@ -123,6 +123,7 @@ class StoresTest(E2ETestCase):
             ("default_language", "de"), ("default_language", "EN"),
             ("logo_url", "javascript:alert(1)"), ("logo_url", "https://x/a b.png"),
             ("logo_url", 'https://x/"onerror=alert(1)'), ("logo_url", "ftp://x/logo"),
+            ("logo_url", "http://cdn.shop.example/logo.png"),
             ("accent_color", "red"), ("accent_color", "#12345g"), ("accent_color", "#1234567"),
             ("accent_color", "#12345"),
             ("return_window_days", -1), ("return_window_days", 366),

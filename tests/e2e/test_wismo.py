@@ -91,6 +91,23 @@ class WismoTest(E2ETestCase):
         self.assertEqual(self.customer(t["customer_id"])["language"], "en",
                          "the language is the latest one they wrote in")
 
+    def test_a_bounce_in_the_thread_is_not_read(self):
+        sender = unique("lee") + "@example.kr"
+        raw, mid = make_email("문의", "안녕하세요, 사이즈 문의드립니다.", sender="이서연 <%s>" % sender)
+        res = self.expect(self.as_admin("POST", "/api/v1/mail/inbound", raw=raw,
+                                        headers={"Content-Type": "message/rfc822"}), 201)
+        report = dsn("%s@nowhere.example" % unique()).replace(
+            b"Auto-Submitted: auto-replied\r\n",
+            ("Auto-Submitted: auto-replied\r\nIn-Reply-To: <%s>\r\n" % mid).encode()).replace(
+            b"User unknown", b"User unknown. Where is my order? It has not arrived.")
+        res2 = self.expect(self.as_admin("POST", "/api/v1/mail/inbound", raw=report,
+                                         headers={"Content-Type": "message/rfc822"}), 201)
+        if res2["ticket_id"] != res["ticket_id"]:
+            self.skipTest("this report did not join the thread")
+        t = self.ticket(res["ticket_id"])
+        self.assertNotIn("wismo", t["tags"])
+        self.assertEqual(self.customer(t["customer_id"])["language"], "ko")
+
     def test_a_bounce_is_not_the_customer_talking(self):
         # an unmatched delivery report about "Re: Order" whose text says it failed
         res = self.expect(self.as_admin("POST", "/api/v1/mail/inbound",
