@@ -23,7 +23,8 @@ struct http_server {
 
 /* --- metrics --- */
 
-#define MAX_ROUTES 64
+/* the route table's size at most: each route has its row of request counters */
+#define MAX_ROUTES 256
 static const int statuses[] = { 200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503 };
 #define N_STATUSES (int)(sizeof(statuses) / sizeof(statuses[0]))
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -621,6 +622,9 @@ struct http_server *http_start(const char *listen, const struct route *routes,
 		return NULL;
 	}
 	addr.sin_port = htons((uint16_t)port);
+	for (int i = 0; routes[i].method; i++)
+		if (i >= MAX_ROUTES)
+			BUG("more than %d routes: raise MAX_ROUTES", MAX_ROUTES);
 	s->routes = routes;
 	s->authenticate = authenticate;
 	s->app = app;
