@@ -11,6 +11,7 @@ import unittest
 import urllib.parse
 
 from harness import E2ETestCase, unique, parse_time
+from test_macros import refuse_bad_bodies
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "..", "data", "payload", "document-order.json"), encoding="utf-8") as f:
@@ -185,6 +186,14 @@ class OrdersTest(E2ETestCase):
                                                   "validation_failed")["message"])
         self.assertEqual(self.as_agent("GET", "/api/v1/orders?q=%s" % "nothing-stored").body,
                          {"orders": []})
+
+    def test_broken_bodies(self):
+        valid = {"number": "R-1", "currency": "EUR", "total": "1.00",
+                 "placed_at": "2026-12-01T10:00:00+01:00"}
+        refuse_bad_bodies(self, "PUT", "/api/v1/stores/%s/orders/%s" % (self.slug, unique("bb")),
+                          self.admin, valid, {"number": [5, ["R-1"], {}], "total": [1, [1]]})
+        self.assertEqual(self.as_agent("GET", "/api/v1/orders?q=R-1").body, {"orders": []},
+                         "no broken body stored an order")
 
     def test_unknown_store_agents_and_strangers(self):
         d = self.doc()
