@@ -80,6 +80,7 @@ API_HANDLER(api_orders_put);
 API_HANDLER(api_orders_list);
 API_HANDLER(api_orders_get);
 API_HANDLER(api_orders_events);
+API_HANDLER(api_shipment_events_create);
 API_HANDLER(api_hooks_shopify);
 API_HANDLER(api_hooks_woocommerce);
 /** The store webhooks' counters, in Prometheus text, for /metrics. */

@@ -101,6 +101,31 @@ API_HANDLER(api_orders_put)
 			       json_pack("{so}", "order", render_order(&o)));
 }
 
+API_HANDLER(api_shipment_events_create)
+{
+	struct shipment_scan scan;
+	struct order o;
+	enum err_code rc;
+	int64_t eta;
+	int duplicate;
+	char *text;
+
+	/* as for the order document: the HTTP layer has checked the body's type, UTF-8 and JSON */
+	text = json_dumps(r->json, JSON_COMPACT);
+	if (!text)
+		return error_set(&r->err, E_INTERNAL, "out of memory");
+	rc = payload_scan(text, strlen(text), &scan, &eta, &r->arena, &r->err);
+	free(text);
+	if (rc == E_INVALID_JSON || rc == E_INVALID)
+		r->err.code = rc = E_INVALID;
+	if (rc || (rc = store_shipment_scan(r->app->store, r->ids[0], r->user.id, &scan, eta, &o,
+					    &duplicate, &r->arena, &r->err)))
+		return rc;
+	return http_reply_json(r, duplicate ? 200 : 201,
+			       json_pack("{so sb}", "order", render_order(&o), "duplicate",
+					 duplicate));
+}
+
 API_HANDLER(api_orders_list)
 {
 	const char *customer = http_query(r, "customer_id"), *slug = http_query(r, "store");

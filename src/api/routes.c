@@ -68,6 +68,7 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/orders", AGENT, api_orders_list, 0, NULL },
 	{ "GET", "/api/v1/orders/{id}", AGENT, api_orders_get, 0, NULL },
 	{ "GET", "/api/v1/orders/{id}/events", AGENT, api_orders_events, 0, NULL },
+	{ "POST", "/api/v1/shipments/{id}/events", ADMIN, api_shipment_events_create, 1, NULL },
 	{ "POST", "/hooks/shopify/{slug}", PUBLIC, api_hooks_shopify, BODY_HOOK, NULL },
 	{ "POST", "/hooks/woocommerce/{slug}", PUBLIC, api_hooks_woocommerce, BODY_HOOK, NULL },
 	{ "GET", "/track/{slug}", PUBLIC, api_track_form, 0, api_track_error_page },

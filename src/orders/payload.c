@@ -1035,15 +1035,21 @@ static void document_shipment(struct rd *r, json_t *j, const char *at, struct sh
 	s->delivered_at = when(r, j, at, "delivered_at");
 }
 
+/* A scan's fields, also those of POST /api/v1/shipments/{id}/events. */
+static void scan_fields(struct rd *r, json_t *j, const char *at, struct shipment_scan *sc)
+{
+	sc->status = needed(r, word(r, j, at, "status"), j, at, "status");
+	sc->at = need_when(r, j, at, "at");
+	sc->location = str(r, j, at, "location", MAX_TEXT);
+	sc->description = str(r, j, at, "description", MAX_TEXT);
+}
+
 static void document_scan(struct rd *r, json_t *j, const char *at, struct shipment_scan *sc)
 {
 	static const char *const fields[] = {"status", "at", "location", "description", NULL};
 
 	only(r, j, at, fields);
-	sc->status = needed(r, word(r, j, at, "status"), j, at, "status");
-	sc->at = need_when(r, j, at, "at");
-	sc->location = str(r, j, at, "location", MAX_TEXT);
-	sc->description = str(r, j, at, "description", MAX_TEXT);
+	scan_fields(r, j, at, sc);
 }
 
 /* Shipments, and their scans in one list (PAYLOAD_MAX_SCANS in all) that says whose each is. */
@@ -1148,5 +1154,34 @@ enum err_code payload_order_document(const char *external_id, const char *body, 
 	rc = read_body(document, body, len, out, a, err);
 	if (rc == E_OK)
 		out->order.external_id = id;
+	return rc;
+}
+
+/* One carrier scan (POST /api/v1/shipments/{id}/events): in out->scans[0], its ETA in out->shipment. */
+static void scan_document(struct rd *r, json_t *j, struct payload *out)
+{
+	static const char *const fields[] = {"status", "at", "location", "description", "eta", NULL};
+
+	only(r, j, "", fields);
+	out->scans = records(r, 1, sizeof(*out->scans));
+	scan_fields(r, j, "", out->scans);
+	out->n_scans = 1;
+	out->shipment.eta = when(r, j, "", "eta");
+}
+
+enum err_code payload_scan(const char *body, size_t len, struct shipment_scan *scan, int64_t *eta,
+			   struct arena *a, struct error *err)
+{
+	struct payload p;
+	enum err_code rc;
+
+	memset(&p, 0, sizeof(p));
+	rc = read_body(scan_document, body, len, &p, a, err);
+	memset(scan, 0, sizeof(*scan));
+	*eta = 0;
+	if (rc == E_OK) {
+		*scan = p.scans[0];
+		*eta = p.shipment.eta;
+	}
 	return rc;
 }

@@ -75,6 +75,15 @@ enum err_code payload_order_document(const char *external_id, const char *body, 
 				     struct payload *out, struct arena *a, struct error *err);
 
 /**
+ * Reads one carrier scan as POST /api/v1/shipments/{id}/events takes it:
+ * status (a word order_shipment_state knows, or any other, which moves
+ * nothing), at, location, description and the carrier's new eta (0: none).
+ * E_INVALID_JSON or E_INVALID naming the field, as the order document's scans.
+ */
+enum err_code payload_scan(const char *body, size_t len, struct shipment_scan *scan, int64_t *eta,
+			   struct arena *a, struct error *err);
+
+/**
  * Converts a decimal amount as platforms write it ("12.50", "1200", "0.5") into
  * minor units of `currency` (2 decimals; 0 for JPY, KRW and the other
  * zero-decimal currencies; 3 for BHD, KWD, ...). Returns 0 on a malformed,

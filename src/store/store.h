@@ -327,6 +327,18 @@ enum order_outcome {
 enum err_code store_order_put(struct store *st, int64_t store_id, int64_t actor_id,
 			      const char *delivery_id, const struct payload *p, struct order *out,
 			      enum order_outcome *outcome, struct arena *a, struct error *err);
+/**
+ * Records a carrier scan of shipment `shipment_id`, in one transaction: the
+ * scan is stored (the same status at the same time again: *duplicate, and
+ * nothing else changes); unless it is older than a scan stored before, it moves
+ * the shipment as order_shipment_state decides (an impossible move changes
+ * nothing), sets its eta (when given) and delivered_at, decides the order's
+ * state and writes an order.updated event of what changed, as store_order_put
+ * does. *out is the order after. E_NOT_FOUND for an unknown shipment.
+ */
+enum err_code store_shipment_scan(struct store *st, int64_t shipment_id, int64_t actor_id,
+				  const struct shipment_scan *scan, int64_t eta, struct order *out,
+				  int *duplicate, struct arena *a, struct error *err);
 enum err_code store_order_get(struct store *st, int64_t id, struct order *out, struct arena *a,
 			      struct error *err);
 /** Orders newest first, with their items and shipments. */

@@ -509,6 +509,24 @@ static enum err_code save_order(struct db *db, struct order_put *w, const struct
 			  w->a, err);
 }
 
+/*
+ * The order of store key[0] with external id key[1], locked for this write.
+ * PostgreSQL: one write per order at a time, also while the row is not there
+ * yet (FOR UPDATE would lock nothing, and two first deliveries would both
+ * insert, the later one overwriting without the staleness check).
+ */
+static enum err_code order_lock_load(struct db *db, const struct db_arg key[2], struct order *out,
+				     int *found, struct arena *a, struct error *err)
+{
+	int qrc;
+
+	if (db_backend(db) == DB_POSTGRES &&
+	    (qrc = db_query(db, "SELECT pg_advisory_xact_lock(hashtextextended($2, $1))", key, 2,
+			    NULL, NULL)))
+		return store_fail(db, qrc, err, "locking order");
+	return order_load(db, "store_id = $1 AND external_id = $2", key, 2, out, found, a, err);
+}
+
 /* A whole order: created, or brought up to date unless the stored one is newer. */
 static enum err_code put_whole(struct db *db, struct order_put *w, struct order *old, int found,
 			       struct error *err)
@@ -576,17 +594,7 @@ static enum err_code order_put_tx(struct db *db, void *arg, struct error *err)
 	}
 	if (p->kind == PAYLOAD_IGNORED || !external_id)
 		return E_OK;
-	/*
-	 * PostgreSQL: one write per order at a time, also while the row is not
-	 * there yet (FOR UPDATE would lock nothing, and two first deliveries would
-	 * both insert, the later one overwriting without the staleness check).
-	 */
-	if (db_backend(db) == DB_POSTGRES &&
-	    (qrc = db_query(db, "SELECT pg_advisory_xact_lock(hashtextextended($2, $1))", key, 2,
-			    NULL, NULL)))
-		return store_fail(db, qrc, err, "locking order");
-	if ((rc = order_load(db, "store_id = $1 AND external_id = $2", key, 2, &old, &found, w->a,
-			     err)))
+	if ((rc = order_lock_load(db, key, &old, &found, w->a, err)))
 		return rc;
 	if (p->kind == PAYLOAD_ORDER)
 		return put_whole(db, w, &old, found, err);
@@ -624,4 +632,110 @@ enum err_code store_order_put(struct store *st, int64_t store_id, int64_t actor_
 
 	memset(out, 0, sizeof(*out));
 	return store_write(st, order_put_tx, &w, err);
+}
+
+struct scan_put {
+	int64_t shipment_id, actor_id, eta;
+	const struct shipment_scan *scan;
+	struct order *out;
+	int *duplicate;
+	struct arena *a;
+};
+
+struct order_key {
+	int64_t store_id;
+	const char *external_id;
+	struct arena *a;
+};
+
+static int read_order_key(struct db_row *row, void *arg)
+{
+	struct order_key *k = arg;
+
+	k->store_id = db_col_int(row, 0);
+	k->external_id = col_str(row, 1, k->a);
+	return 0;
+}
+
+/* The latest time among the scans stored for s; 0 when there is none. */
+static int64_t latest_scan(const struct shipment *s)
+{
+	int64_t t = 0;
+
+	for (int i = 0; i < s->n_scans; i++)
+		if (s->scans[i].at > t)
+			t = s->scans[i].at;
+	return t;
+}
+
+static enum err_code scan_put_tx(struct db *db, void *arg, struct error *err)
+{
+	struct scan_put *w = arg;
+	const struct shipment_scan *sc = w->scan;
+	struct db_arg id[] = {DB_I(w->shipment_id)};
+	struct order_key k = {0, NULL, w->a};
+	struct order old, next;
+	struct shipment *s = NULL;
+	struct payload none = {0};
+	enum order_outcome outcome;
+	struct order_put put = {0, w->actor_id, NULL, &none, w->out, &outcome, w->a};
+	int64_t taken = 0, latest;
+	enum err_code rc;
+	int found = 0, qrc;
+
+	qrc = db_query(db,
+		       "SELECT o.store_id, o.external_id FROM shipments s"
+		       " JOIN orders o ON o.id = s.order_id WHERE s.id = $1",
+		       id, 1, read_order_key, &k);
+	if (qrc)
+		return store_fail(db, qrc, err, "finding shipment");
+	if (!k.external_id)
+		return error_set(err, E_NOT_FOUND, "no shipment %lld", (long long)w->shipment_id);
+	if ((rc = order_lock_load(db, (struct db_arg[]){DB_I(k.store_id), DB_S(k.external_id)},
+				  &old, &found, w->a, err)))
+		return rc;
+	for (int i = 0; i < old.n_shipments; i++)
+		if (old.shipments[i].id == w->shipment_id)
+			s = &old.shipments[i];
+	if (!found || !s) /* its order was rewritten without it before the lock was ours */
+		return error_set(err, E_NOT_FOUND, "no shipment %lld", (long long)w->shipment_id);
+	struct db_arg args[] = {
+		DB_I(w->shipment_id), DB_S(sc->status), sc->location ? DB_S(sc->location) : DB_NIL,
+		sc->description ? DB_S(sc->description) : DB_NIL, DB_I(sc->at)};
+	qrc = db_query(db,
+		       "INSERT INTO shipment_scans (shipment_id, status, location, description, at)"
+		       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shipment_id, at, status)"
+		       " DO NOTHING RETURNING shipment_id",
+		       args, 5, row_int, &taken);
+	if (qrc)
+		return store_fail(db, qrc, err, "writing scan");
+	*w->duplicate = !taken;
+	latest = latest_scan(s);
+	if (!taken || (latest && sc->at < latest)) {
+		/* the same scan again, or one older than what the carrier said since: history only */
+		return order_load(db, "id = $1", (struct db_arg[]){DB_I(old.id)}, 1, w->out, &found,
+				  w->a, err);
+	}
+	next = old;
+	next.shipments = arena_alloc(w->a, sizeof(*next.shipments) * (size_t)old.n_shipments);
+	memcpy(next.shipments, old.shipments, sizeof(*next.shipments) * (size_t)old.n_shipments);
+	s = &next.shipments[s - old.shipments];
+	s->state = order_shipment_state(s->state, sc->status);
+	if (w->eta)
+		s->eta = w->eta;
+	if (s->state == ORDER_DELIVERED && !s->delivered_at)
+		s->delivered_at = sc->at;
+	put.store_id = old.store_id;
+	return save_order(db, &put, &old, &next, err);
+}
+
+enum err_code store_shipment_scan(struct store *st, int64_t shipment_id, int64_t actor_id,
+				  const struct shipment_scan *scan, int64_t eta, struct order *out,
+				  int *duplicate, struct arena *a, struct error *err)
+{
+	struct scan_put w = {shipment_id, actor_id, eta, scan, out, duplicate, a};
+
+	memset(out, 0, sizeof(*out));
+	*duplicate = 0;
+	return store_write(st, scan_put_tx, &w, err);
 }

@@ -217,3 +217,115 @@ class OrdersTest(E2ETestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ShipmentScansTest(E2ETestCase):
+    """POST /api/v1/shipments/{id}/events: a carrier's scan moves a shipment on and
+    the order with it, once; an older or impossible scan is kept but moves nothing."""
+
+    put, events, doc = OrdersTest.put, OrdersTest.events, OrdersTest.doc
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.slug = "scan-shop"
+        r = cls.server.req("POST", "/api/v1/stores", {"slug": cls.slug, "name": "Scan Shop",
+                                                      "platform": "custom"}, token=cls.admin)
+        assert r.status == 201, r
+
+    def shipped(self):
+        d = self.doc(shipments=[{"external_id": "s1", "carrier": "Yamato", "status": "shipped"}])
+        o = self.put(unique("scan"), d, 201).body["order"]
+        return o, o["shipments"][0]["id"]
+
+    def scan(self, shipment_id, body, expect, token=None):
+        r = self.req("POST", "/api/v1/shipments/%d/events" % shipment_id, body,
+                     token=token or self.admin)
+        return self.expect(r, expect, "scan %r" % (body,))
+
+    def test_scans_move_shipment_and_order(self):
+        o, sid = self.shipped()
+        self.assertEqual((o["state"], o["shipments"][0]["state"]), ("shipped", "shipped"))
+        r = self.scan(sid, {"status": "in_transit", "at": "2026-11-27T06:45:00+09:00",
+                            "location": "羽田クロノゲートベース", "description": "輸送中",
+                            "eta": "2026-11-28T12:00:00+09:00"}, 201)
+        self.assertFalse(r["duplicate"])
+        s = r["order"]["shipments"][0]
+        self.assertEqual((r["order"]["state"], s["state"]), ("in_transit", "in_transit"))
+        self.assertEqual(parse_time(s["eta"]), parse_time("2026-11-28T03:00:00Z"))
+        self.scan(sid, {"status": "out_for_delivery", "at": "2026-11-28T08:10:00+09:00"}, 201)
+        r = self.scan(sid, {"status": "delivered", "at": "2026-11-28T11:02:00+09:00",
+                            "location": "世田谷"}, 201)
+        got = self.expect(self.as_agent("GET", "/api/v1/orders/%d" % o["id"]), 200)["order"]
+        s = got["shipments"][0]
+        self.assertEqual((got["state"], s["state"]), ("delivered", "delivered"))
+        self.assertEqual(parse_time(s["delivered_at"]), parse_time("2026-11-28T02:02:00Z"))
+        self.assertEqual([(x["status"], x["location"]) for x in s["scans"]],
+                         [("in_transit", "羽田クロノゲートベース"), ("out_for_delivery", None),
+                          ("delivered", "世田谷")])
+        moves = [e["changes"]["shipments"][0]["state"] for e in self.events(o["id"])
+                 if e["type"] == "order.updated" and "shipments" in e.get("changes", {})]
+        self.assertEqual(moves, [["shipped", "in_transit"], ["in_transit", "out_for_delivery"],
+                                 ["out_for_delivery", "delivered"]])
+        states = [e["changes"]["state"] for e in self.events(o["id"])
+                  if "state" in e.get("changes", {})]
+        self.assertEqual(states[-1], ["out_for_delivery", "delivered"])
+
+    def test_repeat_is_a_no_op(self):
+        o, sid = self.shipped()
+        body = {"status": "in_transit", "at": "2026-11-27T06:45:00+09:00"}
+        self.scan(sid, body, 201)
+        n = len(self.events(o["id"]))
+        r = self.scan(sid, body, 200)
+        self.assertTrue(r["duplicate"])
+        self.assertEqual(len(r["order"]["shipments"][0]["scans"]), 1)
+        self.assertEqual(len(self.events(o["id"])), n, "a repeat wrote no event")
+
+    def test_older_or_impossible_scan_is_kept_but_moves_nothing(self):
+        o, sid = self.shipped()
+        self.scan(sid, {"status": "out_for_delivery", "at": "2026-11-28T08:10:00+09:00"}, 201)
+        n = len(self.events(o["id"]))
+        r = self.scan(sid, {"status": "in_transit", "at": "2026-11-27T06:45:00+09:00"}, 201)
+        s = r["order"]["shipments"][0]
+        self.assertEqual(s["state"], "out_for_delivery", "an older scan does not move it back")
+        self.assertEqual(len(s["scans"]), 2)
+        # shipped cannot go back to packed, even with the latest time
+        r = self.scan(sid, {"status": "label_printed", "at": "2026-11-29T08:00:00+09:00"}, 201)
+        self.assertEqual(r["order"]["shipments"][0]["state"], "out_for_delivery")
+        self.assertEqual(r["order"]["state"], "out_for_delivery")
+        self.assertEqual(len(r["order"]["shipments"][0]["scans"]), 3)
+        self.assertEqual(len(self.events(o["id"])), n, "nothing moved: no event")
+
+    def test_roles_and_unknown_shipment(self):
+        o, sid = self.shipped()
+        body = {"status": "in_transit", "at": "2026-11-27T06:45:00+09:00"}
+        self.expect_error(self.req("POST", "/api/v1/shipments/%d/events" % sid, body,
+                                   token=self.agent), 403, "forbidden")
+        self.expect_error(self.req("POST", "/api/v1/shipments/%d/events" % sid, body), 401,
+                          "unauthorized")
+        self.expect_error(self.req("POST", "/api/v1/shipments/99999999/events", body,
+                                   token=self.admin), 404, "not_found")
+        got = self.expect(self.as_agent("GET", "/api/v1/orders/%d" % o["id"]), 200)["order"]
+        self.assertEqual(got["shipments"][0]["scans"], [], "refused scans stored nothing")
+
+    def test_bad_bodies(self):
+        o, sid = self.shipped()
+        path = "/api/v1/shipments/%d/events" % sid
+        refuse_bad_bodies(self, "POST", path, self.admin,
+                          {"status": "in_transit", "at": "2026-11-27T06:45:00+09:00"},
+                          {"status": [5, ["x"], {}], "at": [1, True], "eta": [[], 3]})
+        for body, field in (({"at": "2026-11-27T06:45:00Z"}, "status"),
+                            ({"status": "in_transit"}, "at"),
+                            ({"status": "in_transit", "at": "yesterday"}, "at"),
+                            ({"status": "in_transit", "at": "2026-11-27T06:45:00Z",
+                              "eta": "2026-13-01"}, "eta"),
+                            ({"status": "in_transit", "at": "2026-11-27T06:45:00Z",
+                              "location": "x" * 1001}, "location"),
+                            ({"status": "in_transit", "at": "2026-11-27T06:45:00Z",
+                              "carrier": "x"}, "carrier")):
+            with self.subTest(body=body):
+                err = self.expect_error(self.req("POST", path, body, token=self.admin), 422,
+                                        "validation_failed")
+                self.assertIn(field, err["message"])
+        got = self.expect(self.as_agent("GET", "/api/v1/orders/%d" % o["id"]), 200)["order"]
+        self.assertEqual(got["shipments"][0]["scans"], [], "no broken body stored a scan")

@@ -85,6 +85,8 @@ ROUTES = [
     ("GET", "/api/v1/orders", AGENT, None),
     ("GET", "/api/v1/orders/{order}", AGENT, None),
     ("GET", "/api/v1/orders/{order}/events", AGENT, None),
+    ("POST", "/api/v1/shipments/{shipment}/events", ADMIN, lambda: {
+        "status": "in_transit", "at": "2026-12-02T09:00:00+01:00"}),
     # signed by the store's secret instead of a token (test_hooks.py)
     ("POST", "/hooks/shopify/{shop_slug}", PUBLIC, None),
     ("POST", "/hooks/woocommerce/{shop_slug}", PUBLIC, None),
@@ -130,7 +132,9 @@ class RolesTest(E2ETestCase):
                    token=cls.admin).body["store"]
         order = req("PUT", "/api/v1/stores/roles-shop/orders/roles-1", {
             "number": "R-1", "currency": "EUR", "total": "1.00",
-            "placed_at": "2026-12-01T10:00:00+01:00"}, token=cls.admin).body["order"]
+            "placed_at": "2026-12-01T10:00:00+01:00",
+            "shipments": [{"external_id": "roles-shp", "status": "shipped"}]},
+            token=cls.admin).body["order"]
         reply = req("POST", "/api/v1/tickets/%d/messages" % mail["ticket_id"],
                     {"body": "answer", "kind": "reply"}, token=cls.agent).body["message"]
         cls.reply_mail_id = reply["mail_message_id"]
@@ -138,6 +142,7 @@ class RolesTest(E2ETestCase):
                     "token": tok["id"], "webhook": w["id"], "macro": m["id"], "view": v["id"],
                     "attachment": f["id"], "email": mail["message_id"], "mailbox": box["id"],
                     "reply": reply["id"], "store": shop["id"], "order": order["id"],
+                    "shipment": order["shipments"][0]["id"],
                     "order_external": "roles-1", "shop_slug": shop["slug"]}
 
     @classmethod
