@@ -291,6 +291,21 @@ static void merge_shipments(const struct order *old, const struct shipment *in, 
 	next->n_shipments = n;
 }
 
+/* Stores scan sc of shipment `shipment_id` unless it is there; *taken (when asked) says it was new. */
+static int insert_scan(struct db *db, int64_t shipment_id, const struct shipment_scan *sc,
+		       int64_t *taken)
+{
+	struct db_arg args[] = {DB_I(shipment_id), DB_S(sc->status),
+				sc->location ? DB_S(sc->location) : DB_NIL,
+				sc->description ? DB_S(sc->description) : DB_NIL, DB_I(sc->at)};
+
+	return db_query(db,
+			"INSERT INTO shipment_scans (shipment_id, status, location, description, at)"
+			" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shipment_id, at, status)"
+			" DO NOTHING RETURNING shipment_id",
+			args, 5, taken ? row_int : NULL, taken);
+}
+
 static enum err_code write_shipments(struct db *db, int64_t order_id, struct order *next,
 				     const struct payload *p, int64_t now, struct error *err)
 {
@@ -347,17 +362,8 @@ static enum err_code write_shipments(struct db *db, int64_t order_id, struct ord
 				? find_shipment(next, p->order.shipments[which].external_id)
 				: NULL;
 
-		if (!s)
-			continue;
-		struct db_arg args[] = {
-			DB_I(s->id), DB_S(sc->status), sc->location ? DB_S(sc->location) : DB_NIL,
-			sc->description ? DB_S(sc->description) : DB_NIL, DB_I(sc->at)};
-		rc = db_query(db,
-			      "INSERT INTO shipment_scans (shipment_id, status, location, "
-			      "description, at)"
-			      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shipment_id, at, status) "
-			      "DO NOTHING",
-			      args, 5, NULL, NULL);
+		if (s)
+			rc = insert_scan(db, s->id, sc, NULL);
 	}
 	return rc ? store_fail(db, rc, err, "writing shipments") : E_OK;
 }
@@ -699,15 +705,7 @@ static enum err_code scan_put_tx(struct db *db, void *arg, struct error *err)
 			s = &old.shipments[i];
 	if (!found || !s) /* its order was rewritten without it before the lock was ours */
 		return error_set(err, E_NOT_FOUND, "no shipment %lld", (long long)w->shipment_id);
-	struct db_arg args[] = {
-		DB_I(w->shipment_id), DB_S(sc->status), sc->location ? DB_S(sc->location) : DB_NIL,
-		sc->description ? DB_S(sc->description) : DB_NIL, DB_I(sc->at)};
-	qrc = db_query(db,
-		       "INSERT INTO shipment_scans (shipment_id, status, location, description, at)"
-		       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shipment_id, at, status)"
-		       " DO NOTHING RETURNING shipment_id",
-		       args, 5, row_int, &taken);
-	if (qrc)
+	if ((qrc = insert_scan(db, w->shipment_id, sc, &taken)))
 		return store_fail(db, qrc, err, "writing scan");
 	*w->duplicate = !taken;
 	latest = latest_scan(s);

@@ -81,7 +81,8 @@ ROUTES = [
     ("DELETE", "/api/v1/stores/{store}", ADMIN, None),
     ("PUT", "/api/v1/stores/{shop_slug}/orders/{order_external}", ADMIN, lambda: {
         "number": "R-1", "currency": "EUR", "total": "1.00",
-        "placed_at": "2026-12-01T10:00:00+01:00", "financial_status": "paid"}),
+        "placed_at": "2026-12-01T10:00:00+01:00", "financial_status": "paid",
+        "shipments": [{"external_id": "roles-shp", "status": "shipped"}]}),
     ("GET", "/api/v1/orders", AGENT, None),
     ("GET", "/api/v1/orders/{order}", AGENT, None),
     ("GET", "/api/v1/orders/{order}/events", AGENT, None),
