@@ -2,8 +2,9 @@
  * fuzz_payload.c - libFuzzer target for orders/payload.c.
  *
  * The first byte picks the reader and the topic (modulo the table below), the
- * rest is the body. The last mode is payload_money: three bytes of currency,
- * then the amount. Properties: only the four codes a body can cause; on E_OK
+ * rest is the body. The last mode is payload_scan (a status is there on
+ * E_OK, nothing on an error, the same twice); the one before it is
+ * payload_money: three bytes of currency, then the amount. Properties: only the four codes a body can cause; on E_OK
  * every string is valid, NUL-terminated UTF-8 of a sensible length, counts
  * are within the limits and money is not negative; on an error the payload
  * is empty; reading the same body twice gives the same payload.
@@ -16,7 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
-enum reader { SHOPIFY, WOO, DOC, MONEY };
+enum reader { SHOPIFY, WOO, DOC, SCAN, MONEY };
 
 static const struct {
 	enum reader reader;
@@ -40,6 +41,7 @@ static const struct {
 	{WOO, "product.created", PAYLOAD_IGNORED},
 	{DOC, "A-20931", PAYLOAD_ORDER},
 	{MONEY, NULL, PAYLOAD_IGNORED},
+	{SCAN, NULL, PAYLOAD_IGNORED},
 };
 
 #define N_MODES (sizeof(modes) / sizeof(modes[0]))
@@ -257,6 +259,39 @@ static void fuzz_money(const uint8_t *data, size_t size)
 	REQUIRE(again == minor);
 }
 
+/* payload_scan: one scan with its status, or nothing; the same body twice reads the same. */
+static void fuzz_scan(const uint8_t *data, size_t size)
+{
+	static const struct shipment_scan zero;
+	struct shipment_scan s1, s2;
+	int64_t eta1 = -1, eta2 = -1;
+	struct arena a;
+	struct error e1, e2;
+	enum err_code rc1, rc2;
+
+	arena_init(&a);
+	memset(&e1, 0, sizeof(e1));
+	memset(&e2, 0, sizeof(e2));
+	rc1 = payload_scan((const char *)data, size, &s1, &eta1, &a, &e1);
+	REQUIRE(rc1 == E_OK || rc1 == E_INVALID_JSON || rc1 == E_INVALID || rc1 == E_TOO_LARGE);
+	if (rc1 == E_OK) {
+		REQUIRE(s1.status != NULL);
+		check_str(s1.status);
+		check_str(s1.location);
+		check_str(s1.description);
+	} else {
+		REQUIRE(!memcmp(&s1, &zero, sizeof(zero)) && eta1 == 0);
+		REQUIRE(e1.code == rc1 && e1.message[0]);
+		REQUIRE(text_utf8_valid(e1.message, strlen(e1.message), NULL));
+	}
+	rc2 = payload_scan((const char *)data, size, &s2, &eta2, &a, &e2);
+	REQUIRE(rc2 == rc1 && eta2 == eta1 && s2.at == s1.at);
+	REQUIRE(!strcmp(e1.message, e2.message));
+	REQUIRE(same_str(s1.status, s2.status) && same_str(s1.location, s2.location) &&
+		same_str(s1.description, s2.description));
+	arena_release(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct payload p1, p2;
@@ -271,6 +306,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++, size--;
 	if (modes[mode].reader == MONEY) {
 		fuzz_money(data, size);
+		return 0;
+	}
+	if (modes[mode].reader == SCAN) {
+		fuzz_scan(data, size);
 		return 0;
 	}
 	arena_init(&a1);
