@@ -18,16 +18,20 @@ with open(os.path.join(HERE, "..", "data", "payload", "document-order.json"), en
     DOCUMENT = json.load(f)
 
 
+def custom_store(cls, slug, name):
+    """Creates a store of platform "custom"; returns its slug and id."""
+    r = cls.server.req("POST", "/api/v1/stores", {"slug": slug, "name": name,
+                                                  "platform": "custom"}, token=cls.admin)
+    assert r.status == 201, r
+    return slug, r.body["store"]["id"]
+
+
 class OrdersTest(E2ETestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.slug = "tokyo-crafts"
-        r = cls.server.req("POST", "/api/v1/stores", {"slug": cls.slug, "name": "東京クラフト",
-                                                      "platform": "custom"}, token=cls.admin)
-        assert r.status == 201, r
-        cls.store_id = r.body["store"]["id"]
+        cls.slug, cls.store_id = custom_store(cls, "tokyo-crafts", "東京クラフト")
 
     def put(self, external_id, doc, expect=None, token=None, slug=None):
         r = self.req("PUT", "/api/v1/stores/%s/orders/%s"
@@ -228,10 +232,7 @@ class ShipmentScansTest(E2ETestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.slug = "scan-shop"
-        r = cls.server.req("POST", "/api/v1/stores", {"slug": cls.slug, "name": "Scan Shop",
-                                                      "platform": "custom"}, token=cls.admin)
-        assert r.status == 201, r
+        cls.slug, cls.store_id = custom_store(cls, "scan-shop", "Scan Shop")
 
     def shipped(self):
         d = self.doc(shipments=[{"external_id": "s1", "carrier": "Yamato", "status": "shipped"}])
