@@ -158,6 +158,29 @@ static void test_limits(void)
 	buf_release(&in);
 }
 
+static void test_sample_file(void)
+{
+	FILE *f = fopen("tests/data/csv/orders.csv", "rb");
+	char data[4096];
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr,
+			"cannot open tests/data/csv/orders.csv (run from the repository root)\n");
+		exit(1);
+	}
+	n = fread(data, 1, sizeof(data), f);
+	fclose(f);
+	expect_n(data, n,
+		 "L1:external_id|number|email|name|total|currency|note\n"
+		 "L2:1001|#1042|minji@example.kr|김민지|45,000|KRW|문 앞에 놓아 "
+		 "주세요\r\n감사합니다\n"
+		 "L4:1002|#1043|taro@example.jp|山田太郎|3200|JPY|\"至急\" でお願いします\n"
+		 "L5:1003|#1044|cagla@example.com.tr|Çağla Işık|1.250,00|TRY|\n"
+		 "L7!4:line 7, field 4: a quote inside an unquoted field\n"
+		 "L8:1005|#1046|ok@example.com|Ok|9.99|EUR|last line without a line end\n");
+}
+
 static int stop_after_one(void *ctx, const struct csv_record *rec)
 {
 	(void)rec;
@@ -177,4 +200,4 @@ static void test_stop(void)
 }
 
 UNIT_MAIN(UNIT_TEST(test_shapes), UNIT_TEST(test_languages), UNIT_TEST(test_errors_resync),
-	  UNIT_TEST(test_limits), UNIT_TEST(test_stop))
+	  UNIT_TEST(test_limits), UNIT_TEST(test_sample_file), UNIT_TEST(test_stop))
