@@ -62,7 +62,8 @@ static void end_field(struct csv_reader *r)
 		fault(r, E_TOO_LARGE, "more than 256 fields");
 		return;
 	}
-	if (!text_utf8_valid(r->rec.p + r->field_start, n, NULL)) {
+	/* an empty field of the first record: rec.p is still NULL, and NULL + 0 is undefined */
+	if (n && !text_utf8_valid(r->rec.p + r->field_start, n, NULL)) {
 		fault(r, E_INVALID, "invalid UTF-8");
 		return;
 	}
