@@ -37,6 +37,11 @@ static const struct command {
 		      "  is committed, 75 to be retried, 65 if it is not an email, 69 if too large.\n"
 		      "  With --url it posts to a running server (DESKD_TOKEN may hold the token).",
 	  cli_mailgate },
+	{ "import", "import orders --store SLUG FILE.csv\n"
+		    "  Imports a store's orders from a CSV file (deskd's columns or Shopify's order\n"
+		    "  export; - reads stdin). Each order that cannot be taken is reported with its\n"
+		    "  line; a re-run changes nothing. Exits 1 when some order was not imported.",
+	  cli_import },
 	{ "version", "version\n  Prints the version.", cli_version },
 };
 

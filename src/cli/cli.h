@@ -29,6 +29,7 @@ int cli_user(int argc, char **argv, const struct cli_options *o);
 int cli_token(int argc, char **argv, const struct cli_options *o);
 int cli_migrate(int argc, char **argv, const struct cli_options *o);
 int cli_demo(int argc, char **argv, const struct cli_options *o);
+int cli_import(int argc, char **argv, const struct cli_options *o);
 int cli_mailgate(int argc, char **argv, const struct cli_options *o);
 int cli_version(int argc, char **argv, const struct cli_options *o);
 

@@ -304,3 +304,47 @@ const char *order_refusal_name(enum order_refusal r)
 	}
 	return "refused";
 }
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b)) || (!a && !*b) || (!b && !*a);
+}
+
+static int same_item(const struct order_item *a, const struct order_item *b)
+{
+	return same_str(a->external_id, b->external_id) && same_str(a->sku, b->sku) &&
+	       same_str(a->name, b->name) && same_str(a->variant, b->variant) &&
+	       a->quantity == b->quantity && a->price_minor == b->price_minor;
+}
+
+static int same_shipment(const struct shipment *a, const struct shipment *b)
+{
+	return same_str(a->external_id, b->external_id) && same_str(a->carrier, b->carrier) &&
+	       same_str(a->tracking_number, b->tracking_number) &&
+	       same_str(a->tracking_url, b->tracking_url) &&
+	       same_str(a->platform_status, b->platform_status) && a->state == b->state &&
+	       a->eta == b->eta && a->shipped_at == b->shipped_at &&
+	       a->delivered_at == b->delivered_at;
+}
+
+int order_same(const struct order *a, const struct order *b)
+{
+	if (!same_str(a->external_id, b->external_id) || !same_str(a->number, b->number) ||
+	    !same_str(a->email, b->email) || !same_str(a->phone, b->phone) ||
+	    !same_str(a->customer_external_id, b->customer_external_id) ||
+	    !same_str(a->customer_name, b->customer_name) || !same_str(a->currency, b->currency) ||
+	    !same_str(a->financial_status, b->financial_status) ||
+	    !same_str(a->fulfillment_status, b->fulfillment_status) ||
+	    a->customer_id != b->customer_id || a->total_minor != b->total_minor ||
+	    a->refunded_minor != b->refunded_minor || a->placed_at != b->placed_at ||
+	    a->updated_at != b->updated_at || a->cancelled_at != b->cancelled_at ||
+	    a->state != b->state || a->n_items != b->n_items || a->n_shipments != b->n_shipments)
+		return 0;
+	for (int i = 0; i < a->n_items; i++)
+		if (!same_item(&a->items[i], &b->items[i]))
+			return 0;
+	for (int i = 0; i < a->n_shipments; i++)
+		if (!same_shipment(&a->shipments[i], &b->shipments[i]))
+			return 0;
+	return 1;
+}

@@ -114,6 +114,14 @@ enum order_state order_shipment_state(enum order_state current, const char *stat
  */
 int order_move_allowed(enum order_state from, enum order_state to);
 
+/**
+ * Whether two orders say the same facts: every field the platform gives, the
+ * state, the customer, each item and each shipment (in order). deskd's own
+ * ids and times are not compared. A write of the same order again (a re-run
+ * import, a redelivered webhook) then changes nothing.
+ */
+int order_same(const struct order *a, const struct order *b);
+
 /** Whether a shipment in transit with an ETA of s->eta is late at `now`. */
 int order_shipment_late(const struct shipment *s, int64_t now);
 

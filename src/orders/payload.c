@@ -1137,23 +1137,49 @@ static void document(struct rd *r, json_t *j, struct payload *out)
 	out->updated_at = o->updated_at;
 }
 
+/* The order's external id (from the URL or a CSV column), checked like any string field. */
+static const char *document_id(struct rd *r, const char *external_id)
+{
+	const char *id = text(r, "", "external_id", external_id ? external_id : "",
+			      external_id ? strlen(external_id) : 0, MAX_ID);
+
+	if (!id)
+		fail(r, E_INVALID, "", "external_id", "is required");
+	return id;
+}
+
+enum err_code payload_order_object(const char *external_id, json_t *doc, struct payload *out,
+				   struct arena *a, struct error *err)
+{
+	struct rd r = {a, err, E_OK};
+	const char *id;
+
+	memset(out, 0, sizeof(*out));
+	id = document_id(&r, external_id);
+	if (!r.rc && !json_is_object(doc))
+		fail(&r, E_INVALID, "", "", "the body must be a JSON object");
+	if (!r.rc)
+		document(&r, doc, out);
+	if (r.rc)
+		memset(out, 0, sizeof(*out));
+	else
+		out->order.external_id = id;
+	return r.rc;
+}
+
 enum err_code payload_order_document(const char *external_id, const char *body, size_t len,
 				     struct payload *out, struct arena *a, struct error *err)
 {
 	struct rd r = {a, err, E_OK};
-	const char *id;
 	enum err_code rc;
+	json_t *j;
 
 	memset(out, 0, sizeof(*out));
-	id = text(&r, "", "external_id", external_id ? external_id : "",
-		  external_id ? strlen(external_id) : 0, MAX_ID);
-	if (!id)
-		fail(&r, E_INVALID, "", "external_id", "is required");
-	if (r.rc)
+	if (!document_id(&r, external_id))
 		return r.rc;
-	rc = read_body(document, body, len, out, a, err);
-	if (rc == E_OK)
-		out->order.external_id = id;
+	j = load(&r, body, len);
+	rc = r.rc ? r.rc : payload_order_object(external_id, j, out, a, err);
+	json_decref(j);
 	return rc;
 }
 

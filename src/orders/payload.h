@@ -13,6 +13,8 @@
 #include "orders/order.h"
 #include "util/arena.h"
 
+#include <jansson.h>
+
 #include <stddef.h>
 
 /* Limits of one payload; beyond them it is refused (E_TOO_LARGE). */
@@ -73,6 +75,13 @@ enum err_code payload_woocommerce(const char *topic, const char *body, size_t le
  */
 enum err_code payload_order_document(const char *external_id, const char *body, size_t len,
 				     struct payload *out, struct arena *a, struct error *err);
+
+/**
+ * The same, from a document already parsed (`deskd import orders` builds one
+ * per CSV order), so both paths check an order by the same rules.
+ */
+enum err_code payload_order_object(const char *external_id, json_t *doc, struct payload *out,
+				   struct arena *a, struct error *err);
 
 /**
  * Reads one carrier scan as POST /api/v1/shipments/{id}/events takes it:

@@ -327,6 +327,25 @@ enum order_outcome {
 enum err_code store_order_put(struct store *st, int64_t store_id, int64_t actor_id,
 			      const char *delivery_id, const struct payload *p, struct order *out,
 			      enum order_outcome *outcome, struct arena *a, struct error *err);
+/* One order of an import (store_order_import): what to write, and what writing it did. */
+struct order_import {
+	const struct payload *p; /* a PAYLOAD_ORDER */
+	enum order_outcome outcome;
+	enum err_code rc;
+	struct error err;
+};
+
+/**
+ * Writes n whole orders of store `store_id` as store_order_put does each (the
+ * same customer matching, staleness check, state and events), in one
+ * transaction and each in its own savepoint: an order that fails is left out
+ * with its rc and err, the others are kept. Returns an error only when the
+ * transaction itself failed (then none was kept).
+ */
+enum err_code store_order_import(struct store *st, int64_t store_id, int64_t actor_id,
+				 struct order_import *orders, int n, struct arena *a,
+				 struct error *err);
+
 /**
  * Records a carrier scan of shipment `shipment_id`, in one transaction: the
  * scan is stored (the same status at the same time again: *duplicate, and

@@ -449,6 +449,17 @@ static json_t *order_event_data(void *arg)
 			 o->number, "state", order_state_name(o->state));
 }
 
+/* The order as written, into w->out; an import (w->out NULL) does not need it. */
+static enum err_code reload(struct db *db, struct order_put *w, int64_t id, struct error *err)
+{
+	int found;
+
+	if (!w->out)
+		return E_OK;
+	return order_load(db, "id = $1", (struct db_arg[]){DB_I(id)}, 1, w->out, &found, w->a,
+			  err);
+}
+
 /* Writes `next` (its state decided here), its items and shipments, and the event of what changed. */
 static enum err_code save_order(struct db *db, struct order_put *w, const struct order *old,
 				struct order *next, struct error *err)
@@ -456,10 +467,15 @@ static enum err_code save_order(struct db *db, struct order_put *w, const struct
 	int64_t now = time_now_us();
 	json_t *changes;
 	enum err_code rc;
-	int found, qrc;
+	int qrc;
 
 	next->state = order_decide_state(next);
 	next->changed_at = now;
+	if (old && !w->p->n_scans && order_same(old, next)) {
+		/* the same facts again: nothing to write, no event */
+		*w->outcome = ORDER_UNCHANGED;
+		return reload(db, w, next->id, err);
+	}
 	struct db_arg args[] = {DB_I(w->store_id),
 				DB_S(next->external_id),
 				DB_S(next->number),
@@ -511,8 +527,7 @@ static enum err_code save_order(struct db *db, struct order_put *w, const struct
 						  order_event_data, next, err))) {
 		return rc;
 	}
-	return order_load(db, "id = $1", (struct db_arg[]){DB_I(next->id)}, 1, w->out, &found,
-			  w->a, err);
+	return reload(db, w, next->id, err);
 }
 
 /*
@@ -544,7 +559,8 @@ static enum err_code put_whole(struct db *db, struct order_put *w, struct order 
 
 	/* an older fact than the one stored changes nothing (webhooks come out of order) */
 	if (found && next.updated_at && old->updated_at > next.updated_at) {
-		*w->out = *old;
+		if (w->out)
+			*w->out = *old;
 		*w->outcome = ORDER_STALE;
 		return E_OK;
 	}
@@ -736,4 +752,41 @@ enum err_code store_shipment_scan(struct store *st, int64_t shipment_id, int64_t
 	memset(out, 0, sizeof(*out));
 	*duplicate = 0;
 	return store_write(st, scan_put_tx, &w, err);
+}
+
+struct import_put {
+	int64_t store_id, actor_id;
+	struct order_import *orders;
+	int n;
+	struct arena *a;
+};
+
+static enum err_code import_tx(struct db *db, void *arg, struct error *err)
+{
+	struct import_put *w = arg;
+
+	for (int i = 0; i < w->n; i++) {
+		struct order_import *o = &w->orders[i];
+		struct order_put put = {w->store_id, w->actor_id, NULL, o->p, NULL, &o->outcome, w->a};
+
+		if (db_exec(db, "SAVEPOINT o"))
+			return store_fail(db, DB_ERR, err, "importing orders");
+		o->rc = order_put_tx(db, &put, &o->err);
+		if (!db_in_tx(db)) /* the database dropped the transaction: nothing of it is kept */
+			return error_set(err, E_UNAVAILABLE, "database write failed: %s",
+					 o->err.message);
+		if (o->rc != E_OK)
+			db_exec(db, "ROLLBACK TO SAVEPOINT o");
+		db_exec(db, "RELEASE SAVEPOINT o");
+	}
+	return E_OK;
+}
+
+enum err_code store_order_import(struct store *st, int64_t store_id, int64_t actor_id,
+				 struct order_import *orders, int n, struct arena *a,
+				 struct error *err)
+{
+	struct import_put w = {store_id, actor_id, orders, n, a};
+
+	return store_write(st, import_tx, &w, err);
 }
