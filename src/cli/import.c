@@ -15,6 +15,7 @@
 #include "util/timeutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +32,28 @@ struct seen_id {
 	long line;
 };
 
+/* Orders for one transaction, written on a thread of their own. */
+struct batch {
+	struct run *r;
+	struct order_import orders[BATCH];
+	long lines[BATCH];
+	const char *numbers[BATCH];
+	int n, writing;
+	struct arena a;
+	pthread_t thread;
+	enum err_code rc;
+	struct error err;
+};
+
 struct run {
 	struct store *st;
 	int64_t store_id;
 	struct import_columns cols;
 	int have_header;
 	struct import_order cur;
-	/* the batch */
-	struct order_import orders[BATCH];
-	long lines[BATCH];
-	const char *numbers[BATCH];
-	int n;
-	struct arena a;
+	/* one batch is written while the next is read */
+	struct batch b[2];
+	int filling;
 	/* every external id so far */
 	struct seen_id *seen;
 	size_t seen_cap, seen_n;
@@ -132,33 +143,56 @@ static void report(struct run *r, long line, const char *number, const char *mes
 	r->failed++;
 }
 
-/* Writes the batch in one transaction; each order's outcome is counted, each failure reported. */
+static void *write_batch(void *arg)
+{
+	struct batch *b = arg;
+
+	b->rc = store_order_import(b->r->st, b->r->store_id, 0, b->orders, b->n, &b->a, &b->err);
+	return NULL;
+}
+
+/* Waits for batch b to be written; counts each order's outcome and reports each failure. */
+static void settle(struct run *r, struct batch *b)
+{
+	if (!b->writing)
+		return;
+	pthread_join(b->thread, NULL);
+	b->writing = 0;
+	if (b->rc)
+		die("import stopped at line %ld: %s (the orders before it are in)", b->lines[0],
+		    b->err.message);
+	for (int i = 0; i < b->n; i++) {
+		if (b->orders[i].rc != E_OK)
+			report(r, b->lines[i], b->numbers[i], b->orders[i].err.message);
+		else
+			r->outcome[b->orders[i].outcome]++;
+	}
+	r->total += b->n;
+	b->n = 0;
+	arena_release(&b->a);
+	arena_init(&b->a);
+	progress(r, 0);
+}
+
+/* Starts writing the batch being filled, and fills the other once its write is done. */
 static void flush(struct run *r)
 {
-	struct error err;
+	struct batch *b = &r->b[r->filling];
 
-	if (!r->n)
+	if (!b->n)
 		return;
-	if (store_order_import(r->st, r->store_id, 0, r->orders, r->n, &r->a, &err))
-		die("import stopped at line %ld: %s (the orders before it are in)", r->lines[0],
-		    err.message);
-	for (int i = 0; i < r->n; i++) {
-		if (r->orders[i].rc != E_OK)
-			report(r, r->lines[i], r->numbers[i], r->orders[i].err.message);
-		else
-			r->outcome[r->orders[i].outcome]++;
-	}
-	r->total += r->n;
-	r->n = 0;
-	arena_release(&r->a);
-	arena_init(&r->a);
-	progress(r, 0);
+	if (pthread_create(&b->thread, NULL, write_batch, b))
+		die("cannot start a thread");
+	b->writing = 1;
+	r->filling ^= 1;
+	settle(r, &r->b[r->filling]);
 }
 
 /* The open order is whole: checked as the API checks a document, and queued for the batch. */
 static void close_order(struct run *r)
 {
 	struct import_order *o = &r->cur;
+	struct batch *b = &r->b[r->filling];
 	struct payload *p;
 	struct error err;
 	long before;
@@ -173,14 +207,14 @@ static void close_order(struct run *r)
 			 "is on line %ld too; the rows of one order must be together", before);
 		report(r, o->line, o->number, err.message);
 	} else {
-		p = arena_alloc(&r->a, sizeof(*p));
-		if (payload_order_object(o->external_id, o->doc, p, &r->a, &err)) {
+		p = arena_alloc(&b->a, sizeof(*p));
+		if (payload_order_object(o->external_id, o->doc, p, &b->a, &err)) {
 			report(r, o->line, o->number, err.message);
 		} else {
-			r->orders[r->n] = (struct order_import){.p = p};
-			r->lines[r->n] = o->line;
-			r->numbers[r->n] = arena_strdup(&r->a, o->number);
-			if (++r->n == BATCH)
+			b->orders[b->n] = (struct order_import){.p = p};
+			b->lines[b->n] = o->line;
+			b->numbers[b->n] = arena_strdup(&b->a, o->number);
+			if (++b->n == BATCH)
 				flush(r);
 		}
 	}
@@ -268,7 +302,10 @@ int cli_import(int argc, char **argv, const struct cli_options *o)
 	}
 	r.store_id = shop.id;
 	arena_release(&sa);
-	arena_init(&r.a);
+	for (int i = 0; i < 2; i++) {
+		r.b[i].r = &r;
+		arena_init(&r.b[i].a);
+	}
 	r.tty = isatty(2);
 	r.size = !fstat(fileno(f), &sb) && S_ISREG(sb.st_mode) ? sb.st_size : 0;
 	r.started = r.last_progress = time_mono_us();
@@ -293,8 +330,12 @@ int cli_import(int argc, char **argv, const struct cli_options *o)
 	if (!stop) {
 		close_order(&r);
 		flush(&r);
+		settle(&r, &r.b[r.filling ^ 1]);
 		progress(&r, 1);
 	}
+	/* whatever is being written is waited for: nothing is left half done */
+	settle(&r, &r.b[r.filling ^ 1]);
+	settle(&r, &r.b[r.filling]);
 	csv_release(&csv);
 	free(chunk);
 	if (f != stdin)
@@ -309,7 +350,8 @@ int cli_import(int argc, char **argv, const struct cli_options *o)
 		       r.outcome[ORDER_UNCHANGED], r.outcome[ORDER_STALE], r.failed);
 	}
 	import_release(&r.cur);
-	arena_release(&r.a);
+	for (int i = 0; i < 2; i++)
+		arena_release(&r.b[i].a);
 	for (size_t i = 0; i < r.seen_cap; i++)
 		free(r.seen[i].id);
 	free(r.seen);
