@@ -39,6 +39,7 @@ struct db *db_pg_open(const char *url, char **err);
 /** A small cache of prepared statements keyed by their text. */
 struct stmt_cache_entry {
 	char *sql;
+	size_t len;
 	void *stmt;
 	struct stmt_cache_entry *next;
 };

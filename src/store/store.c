@@ -266,19 +266,27 @@ enum err_code store_write(struct store *st, store_write_fn fn, void *arg, struct
 	return req.rc;
 }
 
-/* Runs one batch of queued writes in one transaction, each in its own savepoint. */
+/*
+ * Runs one batch of queued writes in one transaction, each in its own
+ * savepoint. A write alone in its batch needs none: its failure rolls the
+ * transaction back. That matters to big writes (an import batch): SQLite keeps
+ * each page a savepoint may need back in a journal of 1 KB chunks, walked from
+ * its start whenever a statement inside ends, so an outer savepoint held over
+ * thousands of statements made each slower than the last.
+ */
 static void run_batch(struct store *st, struct write_req *batch)
 {
 	struct db *db = st->writer;
 	struct write_req *r;
-	int ok = db_exec(db, "BEGIN IMMEDIATE") == 0;
+	int ok = db_exec(db, "BEGIN IMMEDIATE") == 0, alone = batch && !batch->next;
 
 	for (r = batch; r; r = r->next) {
 		if (!ok) {
 			r->rc = error_set(r->err, E_UNAVAILABLE, "database busy");
 			continue;
 		}
-		db_exec(db, "SAVEPOINT w");
+		if (!alone)
+			db_exec(db, "SAVEPOINT w");
 		r->rc = r->fn(db, r->arg, r->err);
 		if (!db_in_tx(db)) {
 			/*
@@ -292,9 +300,14 @@ static void run_batch(struct store *st, struct write_req *batch)
 			ok = 0;
 			continue;
 		}
-		if (r->rc != E_OK)
-			db_exec(db, "ROLLBACK TO w");
-		db_exec(db, "RELEASE w");
+		if (alone && r->rc != E_OK) {
+			db_exec(db, "ROLLBACK");
+			ok = 0;
+		} else if (!alone) {
+			if (r->rc != E_OK)
+				db_exec(db, "ROLLBACK TO w");
+			db_exec(db, "RELEASE w");
+		}
 	}
 	if (ok && db_exec(db, "COMMIT")) {
 		log_error("commit: %s", db_error(db));

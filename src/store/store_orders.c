@@ -306,7 +306,8 @@ static int insert_scan(struct db *db, int64_t shipment_id, const struct shipment
 			args, 5, taken ? row_int : NULL, taken);
 }
 
-static enum err_code write_shipments(struct db *db, int64_t order_id, struct order *next,
+/* An order new here (`fresh`) has no items, shipments or scans to delete. */
+static enum err_code write_shipments(struct db *db, int64_t order_id, int fresh, struct order *next,
 				     const struct payload *p, int64_t now, struct error *err)
 {
 	int rc = 0;
@@ -340,7 +341,7 @@ static enum err_code write_shipments(struct db *db, int64_t order_id, struct ord
 			args, 11, row_int, &s->id);
 	}
 	/* every shipment the order still has was written just now: the others are gone */
-	if (!rc) {
+	if (!rc && !fresh) {
 		struct db_arg args[] = {DB_I(order_id), DB_I(now)};
 
 		rc = db_query(
@@ -368,11 +369,13 @@ static enum err_code write_shipments(struct db *db, int64_t order_id, struct ord
 	return rc ? store_fail(db, rc, err, "writing shipments") : E_OK;
 }
 
-static enum err_code write_items(struct db *db, int64_t order_id, const struct order *o,
-				 struct error *err)
+static enum err_code write_items(struct db *db, int64_t order_id, int fresh,
+				 const struct order *o, struct error *err)
 {
 	struct db_arg del[] = {DB_I(order_id)};
-	int rc = db_query(db, "DELETE FROM order_items WHERE order_id = $1", del, 1, NULL, NULL);
+	int rc = fresh ? 0
+		       : db_query(db, "DELETE FROM order_items WHERE order_id = $1", del, 1, NULL,
+				  NULL);
 
 	for (int i = 0; !rc && i < o->n_items; i++) {
 		const struct order_item *it = &o->items[i];
@@ -514,8 +517,8 @@ static enum err_code save_order(struct db *db, struct order_put *w, const struct
 		args, 18, row_int, &next->id);
 	if (qrc)
 		return store_fail(db, qrc, err, "writing order");
-	if ((rc = write_items(db, next->id, next, err)) ||
-	    (rc = write_shipments(db, next->id, next, w->p, now, err)))
+	if ((rc = write_items(db, next->id, !old, next, err)) ||
+	    (rc = write_shipments(db, next->id, !old, next, w->p, now, err)))
 		return rc;
 	*w->outcome = old ? ORDER_UPDATED : ORDER_CREATED;
 	changes = old ? order_changes(old, next) : json_object();
