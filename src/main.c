@@ -14,11 +14,13 @@ static const struct command {
 	int (*fn)(int argc, char **argv, const struct cli_options *o);
 } commands[] = {
 	{ "serve", "serve [--data DIR] [--db URL] [--listen HOST:PORT]\n"
-		   "        [--allow-private-targets]\n"
+		   "        [--allow-private-targets] [--public-url URL]\n"
 		   "  Serves the API (and later the web app). Defaults: ./deskd-data, SQLite inside\n"
 		   "  it, 127.0.0.1:8080. DESKD_DATA, DESKD_DB and DESKD_LISTEN do the same.\n"
 		   "  Webhooks and mailbox servers may only be at public addresses unless\n"
-		   "  --allow-private-targets (or DESKD_ALLOW_PRIVATE_TARGETS=1) is given.",
+		   "  --allow-private-targets (or DESKD_ALLOW_PRIVATE_TARGETS=1) is given.\n"
+		   "  --public-url (or DESKD_PUBLIC_URL) is the address shoppers reach deskd at,\n"
+		   "  for the tracking links it sends; default http:// and the listen address.",
 	  cli_serve },
 	{ "user", "user add --email E --name N --role admin|agent [--password-stdin]\n"
 		  "  Adds an agent. Without --password-stdin a random password is printed.",

@@ -85,6 +85,14 @@ API_HANDLER(api_hooks_shopify);
 API_HANDLER(api_hooks_woocommerce);
 /** The store webhooks' counters, in Prometheus text, for /metrics. */
 void api_hooks_metrics(struct buf *b);
+/** WISMO's counts for /metrics (api/wismo.c). */
+enum err_code api_wismo_metrics(struct store *st, struct buf *b, struct error *err);
+API_HANDLER(api_tickets_wismo);
+/** The store a ?store=SLUG names into *store_id (400 when there is none); untouched without it. */
+enum err_code api_query_store(struct req *r, int64_t *store_id);
+/** The key of the tracking links' tokens (derived from mail.key); NULL without one. */
+const char *api_track_key(void);
+API_HANDLER(api_reports_wismo);
 API_HANDLER(api_track_form);
 API_HANDLER(api_track_lookup);
 API_HANDLER(api_track_order);

@@ -31,6 +31,10 @@ API_HANDLER(api_metrics)
 	buf_init(&b, 0);
 	http_metrics(&b);
 	api_hooks_metrics(&b);
+	if ((rc = api_wismo_metrics(r->app->store, &b, &r->err))) {
+		buf_release(&b);
+		return rc;
+	}
 	buf_addf(&b,
 		 "# HELP deskd_jobs_pending Jobs waiting to run or running.\n"
 		 "# TYPE deskd_jobs_pending gauge\ndeskd_jobs_pending %lld\n"

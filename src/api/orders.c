@@ -128,7 +128,7 @@ API_HANDLER(api_shipment_events_create)
 
 API_HANDLER(api_orders_list)
 {
-	const char *customer = http_query(r, "customer_id"), *slug = http_query(r, "store");
+	const char *customer = http_query(r, "customer_id");
 	const char *q = http_query(r, "q");
 	struct order_filter f = {.number = q && *q ? q : NULL};
 	order_list list = {0};
@@ -139,16 +139,7 @@ API_HANDLER(api_orders_list)
 		return error_set(&r->err, E_BAD_REQUEST, "customer_id must be an id");
 	if (f.number && *f.number == '#')
 		f.number++;
-	if (slug) {
-		struct shop shop;
-
-		if ((rc = store_shop_by_slug(r->app->store, slug, &shop, &r->arena, &r->err)))
-			return rc == E_NOT_FOUND
-				       ? error_set(&r->err, E_BAD_REQUEST, "no store '%s'", slug)
-				       : rc;
-		f.store_id = shop.id;
-	}
-	if ((rc = query_limit(r, 50, 200, &f.limit)) ||
+	if ((rc = api_query_store(r, &f.store_id)) || (rc = query_limit(r, 50, 200, &f.limit)) ||
 	    (rc = store_order_list(r->app->store, &f, &list, &r->arena, &r->err)))
 		return rc;
 	a = json_array();

@@ -29,6 +29,8 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/tickets/{id}/messages", AGENT, api_messages_list, 0, NULL },
 	{ "POST", "/api/v1/tickets/{id}/messages", AGENT, api_messages_create, 1, NULL },
 	{ "GET", "/api/v1/tickets/{id}/events", AGENT, api_events_list, 0, NULL },
+	{ "GET", "/api/v1/tickets/{id}/wismo", AGENT, api_tickets_wismo, 0, NULL },
+	{ "GET", "/api/v1/reports/wismo", AGENT, api_reports_wismo, 0, NULL },
 	{ "GET", "/api/v1/customers", AGENT, api_customers_list, 0, NULL },
 	{ "POST", "/api/v1/customers", AGENT, api_customers_create, 1, NULL },
 	{ "GET", "/api/v1/customers/{id}", AGENT, api_customers_get, 0, NULL },

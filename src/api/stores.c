@@ -14,6 +14,7 @@
 
 static const char *const platforms[] = {"shopify", "woocommerce", "custom", NULL};
 static const char *const languages[] = {"en", "ko", "ja", "tr", NULL};
+static const char *const wismo_modes[] = {"off", "suggest", "auto", NULL};
 static const char *const store_fields[] = {"slug",
 					   "name",
 					   "platform",
@@ -25,7 +26,23 @@ static const char *const store_fields[] = {"slug",
 					   "return_window_days",
 					   "cancel_window_hours",
 					   "widget_origins",
+					   "wismo",
 					   NULL};
+
+enum err_code api_query_store(struct req *r, int64_t *store_id)
+{
+	const char *slug = http_query(r, "store");
+	struct shop shop;
+	enum err_code rc;
+
+	if (!slug)
+		return E_OK;
+	if ((rc = store_shop_by_slug(r->app->store, slug, &shop, &r->arena, &r->err)))
+		return rc == E_NOT_FOUND ? error_set(&r->err, E_BAD_REQUEST, "no store '%s'", slug)
+					 : rc;
+	*store_id = shop.id;
+	return E_OK;
+}
 
 static json_t *render_store(const struct shop *s)
 {
@@ -38,6 +55,8 @@ static json_t *render_store(const struct shop *s)
 			render_time(s->created_at), "updated_at", render_time(s->updated_at));
 	if (json_is_object(settings))
 		json_object_update_missing(out, settings);
+	if (!json_object_get(out, "wismo")) /* a store made before WISMO answers */
+		json_object_set_new(out, "wismo", json_string("suggest"));
 	json_decref(settings);
 	return out;
 }
@@ -106,7 +125,7 @@ static enum err_code read_origins(struct req *r, json_t *s)
 static enum err_code read_settings(struct req *r, const char *old_text, const char **out)
 {
 	json_t *s = old_text ? json_loads(old_text, 0, NULL) : NULL;
-	const char *lang = NULL, *logo = NULL, *color = NULL;
+	const char *lang = NULL, *logo = NULL, *color = NULL, *wismo = NULL;
 	enum err_code rc;
 	char *text;
 
@@ -117,6 +136,7 @@ static enum err_code read_settings(struct req *r, const char *old_text, const ch
 			      "widget_origins");
 	}
 	if (!(rc = field_enum(r, r->json, "default_language", languages, &lang)) &&
+	    !(rc = field_enum(r, r->json, "wismo", wismo_modes, &wismo)) &&
 	    !(rc = field_str(r, r->json, "logo_url", 0, 8, 500, &logo)) &&
 	    !(rc = field_str(r, r->json, "accent_color", 0, 7, 7, &color)) &&
 	    !(rc = read_int(r, s, "return_window_days", 365)) &&
@@ -131,6 +151,9 @@ static enum err_code read_settings(struct req *r, const char *old_text, const ch
 	if (!rc) {
 		if (lang)
 			json_object_set_new(s, "default_language", json_string(lang));
+		/* stores made before WISMO answers suggest them */
+		if (wismo || !json_object_get(s, "wismo"))
+			json_object_set_new(s, "wismo", json_string(wismo ? wismo : "suggest"));
 		/* null clears them */
 		if (logo || json_is_null(json_object_get(r->json, "logo_url")))
 			json_object_set_new(s, "logo_url", logo ? json_string(logo) : json_null());

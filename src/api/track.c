@@ -60,6 +60,12 @@ static void setup(void)
 		lookups_per_window = atoll(limit);
 }
 
+const char *api_track_key(void)
+{
+	pthread_once(&once, setup);
+	return have_token_key ? token_key : NULL;
+}
+
 static enum err_code reply_page(struct req *r, int status, char *html, size_t len)
 {
 	http_header(r, "Content-Security-Policy", csp);

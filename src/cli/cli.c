@@ -131,6 +131,26 @@ static int private_targets(int argc, char **argv)
 	return allow;
 }
 
+/*
+ * The address shoppers reach deskd at, for the links deskd sends them:
+ * --public-url or DESKD_PUBLIC_URL, else the address it listens on.
+ */
+static const char *public_url(int argc, char **argv, const struct cli_options *o)
+{
+	static char own[300];
+	const char *v = cli_option(argc, argv, "--public-url");
+
+	if (!v)
+		v = getenv("DESKD_PUBLIC_URL");
+	if (v && *v) {
+		if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+			die("--public-url must start with https:// or http://, not '%s'", v);
+		return v;
+	}
+	snprintf(own, sizeof(own), "http://%s", o->listen);
+	return own;
+}
+
 int cli_serve(int argc, char **argv, const struct cli_options *o)
 {
 	struct app app = { 0 };
@@ -153,6 +173,7 @@ int cli_serve(int argc, char **argv, const struct cli_options *o)
 		die("cannot create data folder '%s': %s", o->data, strerror(errno));
 	if (mail_secret_init(o->data, &err))
 		die("%s", err);
+	store_wismo_links(public_url(argc, argv, o), api_track_key());
 	app.jobs = jobs_start(app.store);
 	store_on_commit(app.store, committed, app.jobs);
 	poller = mail_poll_start(app.store);

@@ -65,6 +65,7 @@ struct message {
 	int has_raw;
 	struct attachment *attachments;
 	int n_attachments;
+	int wismo; /* set by message_insert: an inbound "where is my order?" question */
 };
 
 struct event {
@@ -170,6 +171,7 @@ struct message_new {
 	const int64_t *attachment_ids; /* uploads of actor_id not yet on a message */
 	int n_attachment_ids;
 	int bounce; /* a delivery report in the thread: the mail system, not the customer, speaks */
+	int automated; /* sent by a machine (Auto-Submitted, a list): never answered automatically */
 };
 
 struct mailbox {

@@ -346,6 +346,43 @@ enum err_code store_order_import(struct store *st, int64_t store_id, int64_t act
 				 struct order_import *orders, int n, struct arena *a,
 				 struct error *err);
 
+/* --- WISMO answers (store_wismo.c) --- */
+
+/**
+ * Where the automatic answers' tracking links point: deskd's public address
+ * ("https://desk.example") and the key of orders/track.h's tokens. Set once
+ * at start-up; without them answers carry only the carriers' own links.
+ */
+void store_wismo_links(const char *public_url, const char *track_key);
+
+/* The answer an agent can send to a WISMO ticket, with the order's live status. */
+struct wismo_suggestion {
+	const char *mode;      /* the ticket's store's: "off", "suggest", "auto" */
+	const char *lang;      /* the customer's language, else the store's */
+	const char *automatic; /* what deskd did by itself: "asked", "answered", NULL */
+	int64_t order_id;      /* 0: no order linked */
+	const char *order_number, *order_state;
+	const char *reply; /* NULL when the mode is off */
+};
+
+enum err_code store_wismo_suggest(struct store *st, int64_t ticket_id, struct wismo_suggestion *out,
+				  struct arena *a, struct error *err);
+
+/* WISMO's figures over days (days since the epoch, UTC). */
+struct wismo_figures {
+	int64_t inbound;  /* customer messages in */
+	int64_t wismo;	  /* of them, "where is my order?" */
+	int64_t answered; /* status answers deskd sent */
+	int64_t asked;	  /* questions for the order number deskd sent */
+	int64_t reopened; /* status answers the customer wrote back to within 72 hours */
+	/* answers sent over 72 hours ago, and of them those written back to */
+	int64_t settled, settled_reopened;
+};
+
+/** Sums the days from_day..to_day of one store (store_id) or all (store_id < 0). */
+enum err_code store_wismo_figures(struct store *st, int64_t from_day, int64_t to_day,
+				  int64_t store_id, struct wismo_figures *out, struct error *err);
+
 /**
  * Records a carrier scan of shipment `shipment_id`, in one transaction: the
  * scan is stored (the same status at the same time again: *duplicate, and

@@ -74,6 +74,19 @@ enum err_code store_search_flush(struct db *db, void *arg, struct error *err);
 /** Reads the ticket with this id through `db` (inside a write as well). */
 enum err_code ticket_load(struct db *db, int64_t id, struct ticket *out, struct arena *a,
 			  struct error *err);
+/** The order `where` names (SQL on the orders table), with its items, shipments and scans. */
+enum err_code order_load(struct db *db, const char *where, const struct db_arg *args, int nargs,
+			 struct order *out, int *found, struct arena *a, struct error *err);
+/**
+ * After an inbound customer message (not a bounce) of ticket `ticket_id`,
+ * once its ticket is whole (store_wismo.c): the day's counts, and the
+ * automatic WISMO answer when the ticket's store says `auto`. `wismo`: the
+ * classifier found the message a WISMO question; `automated`: a machine sent it.
+ */
+enum err_code wismo_after_inbound(struct db *db, int64_t ticket_id, int wismo, int automated,
+				  struct arena *a, struct error *err);
+/** Whether deskd answered or questioned the ticket by itself (no acknowledgement then). */
+int wismo_answered(struct db *db, int64_t ticket_id);
 /** Creates a customer inside a write; shared with ticket creation. */
 enum err_code customer_insert(struct db *db, int64_t actor_id, const char *name,
 			      const struct identity *ids, int n_ids, struct customer *out,
@@ -84,9 +97,12 @@ enum err_code customer_load(struct db *db, int64_t id, struct customer *out, str
 /** The customer with this email address, created when new. */
 enum err_code customer_for_email(struct db *db, const char *email, const char *name, int64_t *id,
 				 struct arena *a, struct error *err);
-/** Creates a ticket with its first message inside a write (no idempotency). */
+/**
+ * Creates a ticket with its first message inside a write (no idempotency);
+ * *wismo says whether the classifier found that message a WISMO question.
+ */
 enum err_code ticket_insert(struct db *db, const struct ticket_new *tn, struct ticket *out,
-			    int64_t *message_id, struct arena *a, struct error *err);
+			    int64_t *message_id, int *wismo, struct arena *a, struct error *err);
 /** Adds a message to a ticket inside a write: status, first response, events, email. */
 enum err_code message_insert(struct db *db, const struct message_new *mn, struct message *out,
 			     struct arena *a, struct error *err);

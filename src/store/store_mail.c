@@ -916,7 +916,7 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	const char *raw_sha = in->raw_sha256;
 	const char *key, *sender, *sender_name, *body, *old_cc = NULL, *mailbox_address = NULL;
 	int64_t ticket_id = 0, linked = 0, customer_id = 0, message_id = 0;
-	int stranger = 0, person;
+	int stranger = 0, person, wismo = 0, answerable;
 	struct mail_ref ref;
 	struct ticket t;
 	enum err_code rc;
@@ -979,6 +979,7 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 		if ((rc = message_insert(db, &mn, &msg, a, err)))
 			return rc;
 		message_id = msg.id;
+		wismo = msg.wismo;
 	} else {
 		const char *tags[] = { "bounce" };
 		struct ticket_new tn = { .subject = *m->subject ? m->subject : "(no subject)",
@@ -987,7 +988,7 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 					 .customer_name = sender_name, .html = m->html,
 					 .tags = tags, .n_tags = m->bounce };
 
-		if ((rc = ticket_insert(db, &tn, &t, &message_id, a, err)))
+		if ((rc = ticket_insert(db, &tn, &t, &message_id, &wismo, a, err)))
 			return rc;
 		ticket_id = t.id;
 		out->new_ticket = 1;
@@ -1056,13 +1057,20 @@ static enum err_code ingest_tx(struct db *db, void *arg, struct error *err)
 	}
 	out->ticket_id = ticket_id;
 	out->message_id = message_id;
-
 	/*
-	 * An acknowledgement for a new ticket from a person, never for machines,
-	 * and never for old mail (a folder read again must not answer its past).
+	 * Answers go to a person, never to machines, and never to old mail (a
+	 * folder read again must not answer its past).
 	 */
-	if (out->new_ticket && in->ack_body && in->mailbox_id && !m->auto_submitted &&
-	    !m->bounce && person && (!m->date_us || m->date_us > time_now_us() - ACK_MAX_AGE_US)) {
+	answerable = person && !m->auto_submitted &&
+		     (!m->date_us || m->date_us > time_now_us() - ACK_MAX_AGE_US);
+	/* the ticket is whole (its mailbox is set): deskd may answer a WISMO question now */
+	if (!m->bounce &&
+	    (rc = wismo_after_inbound(db, ticket_id, wismo, !answerable, a, err)))
+		return rc;
+
+	/* an acknowledgement for a new ticket, unless deskd answered it already */
+	if (out->new_ticket && in->ack_body && in->mailbox_id && answerable && !m->bounce &&
+	    !wismo_answered(db, ticket_id)) {
 		struct message ack;
 		const char *name = sender_name ? sender_name : "";
 

@@ -156,9 +156,8 @@ static int load_parts(struct db *db, struct order *o, struct arena *a)
 	return rc;
 }
 
-static enum err_code order_load(struct db *db, const char *where, const struct db_arg *args,
-				int nargs, struct order *out, int *found, struct arena *a,
-				struct error *err)
+enum err_code order_load(struct db *db, const char *where, const struct db_arg *args, int nargs,
+			 struct order *out, int *found, struct arena *a, struct error *err)
 {
 	struct order_read r = {.one = out, .a = a};
 	char sql[512];

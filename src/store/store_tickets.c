@@ -268,7 +268,8 @@ static int read_ticket_order(struct db_row *row, void *arg)
  * customer's order).
  */
 static enum err_code note_inbound(struct db *db, int64_t ticket_id, int64_t author_id,
-				  const char *subject, const char *body, struct error *err)
+				  const char *subject, const char *body, int *wismo,
+				  struct error *err)
 {
 	struct classify_result r;
 	struct ticket t = {0};
@@ -279,6 +280,7 @@ static enum err_code note_inbound(struct db *db, int64_t ticket_id, int64_t auth
 
 	classify_message(text, n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1,
 			 &r);
+	*wismo = r.wismo;
 	if (r.lang && author_id) {
 		struct db_arg args[] = {DB_I(author_id), DB_S(r.lang)};
 
@@ -313,7 +315,7 @@ static enum err_code note_inbound(struct db *db, int64_t ticket_id, int64_t auth
 }
 
 enum err_code ticket_insert(struct db *db, const struct ticket_new *tn, struct ticket *out,
-			    int64_t *message_id, struct arena *a, struct error *err)
+			    int64_t *message_id, int *wismo, struct arena *a, struct error *err)
 {
 	int64_t now = time_now_us(), customer_id, id = 0;
 	enum err_code rc;
@@ -348,8 +350,9 @@ enum err_code ticket_insert(struct db *db, const struct ticket_new *tn, struct t
 	    (rc = store_index(db, "message", *message_id, tn->body, err)))
 		return rc;
 	/* a bounce is the mail system talking, not the customer */
+	*wismo = 0;
 	if (!ticket_has_tag(tn->tags, tn->n_tags, "bounce") &&
-	    (rc = note_inbound(db, id, customer_id, tn->subject, tn->body, err)))
+	    (rc = note_inbound(db, id, customer_id, tn->subject, tn->body, wismo, err)))
 		return rc;
 	if ((rc = ticket_load(db, id, out, a, err)))
 		return rc;
@@ -363,7 +366,7 @@ static enum err_code ticket_create_tx(struct db *db, void *arg, struct error *er
 	const struct ticket_new *tn = c->tn;
 	int64_t message_id;
 	enum err_code rc;
-	int qrc;
+	int qrc, wismo;
 
 	if (tn->idempotency_key) {
 		struct db_arg args[] = { DB_I(tn->actor_id), DB_S(tn->idempotency_key) };
@@ -376,7 +379,11 @@ static enum err_code ticket_create_tx(struct db *db, void *arg, struct error *er
 		if (*c->replay)
 			return E_OK;
 	}
-	rc = ticket_insert(db, tn, c->out, &message_id, c->a, err);
+	rc = ticket_insert(db, tn, c->out, &message_id, &wismo, c->a, err);
+	/* the answer, when deskd gives one, is part of what the request did */
+	if (rc == E_OK && !ticket_has_tag(tn->tags, tn->n_tags, "bounce") &&
+	    (rc = wismo_after_inbound(db, c->out->id, wismo, 0, c->a, err)) == E_OK)
+		rc = ticket_load(db, c->out->id, c->out, c->a, err);
 	if (rc == E_OK && tn->idempotency_key)
 		rc = remember_response(db, c, err);
 	return rc;
@@ -696,8 +703,10 @@ enum err_code message_insert(struct db *db, const struct message_new *mn, struct
 		       t_args, 5, NULL, NULL);
 	if (qrc)
 		return store_fail(db, qrc, err, "updating ticket");
+	out->wismo = 0;
 	if (!strcmp(mn->direction, "inbound") && !strcmp(mn->author_type, "customer") &&
-	    !mn->bounce && (rc = note_inbound(db, t.id, mn->author_id, NULL, mn->body, err)))
+	    !mn->bounce &&
+	    (rc = note_inbound(db, t.id, mn->author_id, NULL, mn->body, &out->wismo, err)))
 		return rc;
 	if ((rc = store_index(db, "message", out->id, mn->body, err)) ||
 	    (rc = ticket_load(db, t.id, &after, a, err)))
@@ -720,8 +729,14 @@ struct message_create {
 static enum err_code message_create_tx(struct db *db, void *arg, struct error *err)
 {
 	struct message_create *c = arg;
+	const struct message_new *mn = c->mn;
+	enum err_code rc = message_insert(db, mn, c->out, c->a, err);
 
-	return message_insert(db, c->mn, c->out, c->a, err);
+	if (rc == E_OK && !strcmp(mn->direction, "inbound") &&
+	    !strcmp(mn->author_type, "customer") && !mn->bounce)
+		rc = wismo_after_inbound(db, mn->ticket_id, c->out->wismo, mn->automated, c->a,
+					 err);
+	return rc;
 }
 
 enum err_code store_message_create(struct store *st, const struct message_new *mn,

@@ -38,6 +38,8 @@ ROUTES = [
     ("GET", "/api/v1/tickets/{ticket}/messages", AGENT, None),
     ("POST", "/api/v1/tickets/{ticket}/messages", AGENT, lambda: {"body": "x", "kind": "note"}),
     ("GET", "/api/v1/tickets/{ticket}/events", AGENT, None),
+    ("GET", "/api/v1/tickets/{ticket}/wismo", AGENT, None),
+    ("GET", "/api/v1/reports/wismo", AGENT, None),
     ("GET", "/api/v1/customers", AGENT, None),
     ("POST", "/api/v1/customers", AGENT, lambda: {"name": "Role Customer"}),
     ("GET", "/api/v1/customers/{customer}", AGENT, None),

@@ -11,7 +11,7 @@ from test_macros import refuse_bad_bodies
 
 STORE_FIELDS = {"id", "slug", "name", "platform", "secret_set", "mailbox_id",
                 "default_language", "logo_url", "accent_color", "return_window_days",
-                "cancel_window_hours", "widget_origins", "created_at", "updated_at"}
+                "cancel_window_hours", "widget_origins", "wismo", "created_at", "updated_at"}
 
 
 class StoresTest(E2ETestCase):
