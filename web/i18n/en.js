@@ -299,7 +299,8 @@ export default {
 	'error.not_found': 'Not found',
 
 	'orders.title': 'Orders',
-	'orders.none': 'No other orders.',
+	'orders.none': 'No orders.',
+	'orders.none_other': 'No other orders.',
 	'orders.linked': 'Linked order',
 	'orders.linked_line': 'About order {number}',
 	'orders.link': 'Link to this ticket',

@@ -296,7 +296,8 @@ export default {
 	'error.not_found': '見つかりません',
 
 	'orders.title': '注文',
-	'orders.none': 'ほかの注文はありません。',
+	'orders.none': '注文はありません。',
+	'orders.none_other': 'ほかの注文はありません。',
 	'orders.linked': '関連付けた注文',
 	'orders.linked_line': '注文 {number} について',
 	'orders.link': 'このチケットに関連付ける',

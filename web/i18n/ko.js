@@ -296,7 +296,8 @@ export default {
 	'error.not_found': '찾을 수 없습니다',
 
 	'orders.title': '주문',
-	'orders.none': '다른 주문이 없습니다.',
+	'orders.none': '주문이 없습니다.',
+	'orders.none_other': '다른 주문이 없습니다.',
 	'orders.linked': '연결된 주문',
 	'orders.linked_line': '주문 {number} 관련 문의',
 	'orders.link': '이 티켓에 연결',

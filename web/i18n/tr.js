@@ -296,7 +296,8 @@ export default {
 	'error.not_found': 'Bulunamadı',
 
 	'orders.title': 'Siparişler',
-	'orders.none': 'Başka sipariş yok.',
+	'orders.none': 'Sipariş yok.',
+	'orders.none_other': 'Başka sipariş yok.',
 	'orders.linked': 'Bağlı sipariş',
 	'orders.linked_line': '{number} numaralı sipariş hakkında',
 	'orders.link': 'Bu talebe bağla',

@@ -29,6 +29,9 @@ function Shipment({ s }) {
 	</li>`;
 }
 
+// a shipment new in this change had no state before
+const stateName = (state) => (state ? t('order_state.' + state) : t('event.none'));
+
 function eventLines(ev) {
 	if (ev.type === 'order.created') return [t('orders.event.created')];
 	const lines = [];
@@ -36,9 +39,9 @@ function eventLines(ev) {
 		if (field === 'shipments' && Array.isArray(v)) {
 			for (const s of v)
 				if (Array.isArray(s.state))
-					lines.push(t('orders.event.shipment', { id: s.external_id, from: t('order_state.' + s.state[0]), to: t('order_state.' + s.state[1]) }));
+					lines.push(t('orders.event.shipment', { id: s.external_id, from: stateName(s.state[0]), to: stateName(s.state[1]) }));
 		} else if (field === 'state' && Array.isArray(v)) {
-			lines.push(t('orders.event.state', { from: t('order_state.' + v[0]), to: t('order_state.' + v[1]) }));
+			lines.push(t('orders.event.state', { from: stateName(v[0]), to: stateName(v[1]) }));
 		} else if (Array.isArray(v) && v.length === 2) {
 			lines.push(t('orders.event.other', { field, from: String(v[0] ?? t('event.none')), to: String(v[1] ?? t('event.none')) }));
 		}
@@ -107,7 +110,7 @@ export function CustomerOrders({ orders, linked, onLink }) {
 		</div>`}
 		<h3 id="orders-title">${t('orders.title')}</h3>
 		<${ErrorText} error=${orders.error} />
-		${orders.data && rest.length === 0 && html`<p class="muted">${t('orders.none')}</p>`}
+		${orders.data && rest.length === 0 && html`<p class="muted">${linked ? t('orders.none_other') : t('orders.none')}</p>`}
 		${rest.map((o) => html`<${Order} key=${o.id} o=${o} linked=${false} onLink=${onLink} />`)}
 	</section>`;
 }
