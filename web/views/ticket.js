@@ -109,8 +109,7 @@ export function TicketPage({ id }) {
 	}, [id]);
 	const customerId = data?.ticket.customer_id;
 	const cust = useAsync(() => customerId && customer(customerId, true), [customerId]);
-	const orders = useAsync(() => customerId && get('/orders', { customer_id: customerId }).then((r) => r.orders),
-		[customerId, data?.ticket.order_id]);
+	const orders = useAsync(() => customerId && get('/orders', { customer_id: customerId }).then((r) => r.orders), [customerId]);
 	const linkedOrder = useLinkedOrder(orders, data?.ticket.order_id);
 	const orderNumbers = new Map((orders.data || []).map((o) => [o.id, o.number]));
 	if (linkedOrder) orderNumbers.set(linkedOrder.id, linkedOrder.number);
