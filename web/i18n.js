@@ -110,6 +110,29 @@ export function formatBytes(n) {
 	return byteFmts[i].format(n);
 }
 
+// ISO 4217 minor units as deskd reads money (docs/API.md, "Money"); every other code has two.
+const DECIMALS = {
+	BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
+	UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+	BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3, CLF: 4, UYW: 4,
+};
+
+/**
+ * An amount in minor units (cents, yen) as the UI language writes money:
+ * 1250 EUR is "€12.50" in English, "12,50 €" in Turkish. The amount goes to
+ * Intl as a decimal string, so no binary fraction rounds it.
+ */
+export function formatMoney(minor, currency) {
+	const d = DECIMALS[currency] ?? 2;
+	const digits = String(Math.abs(minor)).padStart(d + 1, '0');
+	const decimal = (minor < 0 ? '-' : '') + (d ? digits.slice(0, -d) + '.' + digits.slice(-d) : digits);
+	try {
+		return new Intl.NumberFormat(lang, { style: 'currency', currency, minimumFractionDigits: d, maximumFractionDigits: d }).format(decimal);
+	} catch {
+		return `${decimal} ${currency}`;
+	}
+}
+
 export function formatDate(iso) {
 	return iso ? dateFmt.format(new Date(iso)) : '';
 }

@@ -101,9 +101,9 @@ API_HANDLER(api_tickets_get)
 API_HANDLER(api_tickets_update)
 {
 	static const char *const known[] = { "subject", "status", "priority", "assignee_id", "tags",
-					     "cc", NULL };
+					     "cc", "order_id", NULL };
 	struct ticket_change c = { .actor_id = r->user.id };
-	int unassign = 0;
+	int unassign = 0, unlink = 0;
 	struct ticket t;
 	enum err_code rc;
 
@@ -113,11 +113,13 @@ API_HANDLER(api_tickets_update)
 	    (rc = field_enum(r, r->json, "priority", ticket_priorities, &c.priority)) ||
 	    (rc = field_id(r, r->json, "assignee_id", &c.assignee_id, &unassign)) ||
 	    (rc = field_tags(r, r->json, "tags", &c.tags, &c.n_tags, &c.set_tags)) ||
-	    (rc = field_emails(r, r->json, "cc", TICKET_CC_MAX, &c.cc, &c.n_cc, &c.set_cc)))
+	    (rc = field_emails(r, r->json, "cc", TICKET_CC_MAX, &c.cc, &c.n_cc, &c.set_cc)) ||
+	    (rc = field_id(r, r->json, "order_id", &c.order_id, &unlink)))
 		return rc;
 	if (!strcmp(c.status ? c.status : "", "new"))
 		return error_set(&r->err, E_INVALID, "a ticket cannot go back to new");
 	c.set_assignee = json_object_get(r->json, "assignee_id") != NULL;
+	c.set_order = json_object_get(r->json, "order_id") != NULL;
 	rc = store_ticket_update(r->app->store, r->ids[0], &c, &t, &r->arena, &r->err);
 	return rc ? rc : reply_ticket(r, 200, &t);
 }

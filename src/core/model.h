@@ -160,6 +160,8 @@ struct ticket_change {
 	int n_tags, set_tags;
 	const char **cc; /* lower-case addresses */
 	int n_cc, set_cc;
+	int set_order;
+	int64_t order_id; /* 0: unlink; the store checks it is the customer's */
 	int64_t actor_id;
 };
 

@@ -59,6 +59,8 @@ void ticket_apply_change(struct ticket *t, const struct ticket_change *c, int64_
 		t->priority = c->priority;
 	if (c->set_assignee)
 		t->assignee_id = c->assignee_id;
+	if (c->set_order)
+		t->order_id = c->order_id;
 	if (c->status) {
 		t->solved_at = ticket_solved_at(t, c->status, now);
 		t->status = c->status;
@@ -145,6 +147,13 @@ static json_t *id_or_null(int64_t id)
 	return id ? json_integer(id) : json_null();
 }
 
+static void note_id_change(json_t *changes, const char *field, int64_t old, int64_t new)
+{
+	if (old != new)
+		json_object_set_new(changes, field,
+				    json_pack("[oo]", id_or_null(old), id_or_null(new)));
+}
+
 json_t *ticket_changes(const struct ticket *before, const struct ticket *after,
 		       const struct ticket_change *c)
 {
@@ -153,10 +162,8 @@ json_t *ticket_changes(const struct ticket *before, const struct ticket *after,
 	note_change(changes, "subject", before->subject, after->subject);
 	note_change(changes, "status", before->status, after->status);
 	note_change(changes, "priority", before->priority, after->priority);
-	if (before->assignee_id != after->assignee_id)
-		json_object_set_new(changes, "assignee_id",
-				    json_pack("[oo]", id_or_null(before->assignee_id),
-					      id_or_null(after->assignee_id)));
+	note_id_change(changes, "assignee_id", before->assignee_id, after->assignee_id);
+	note_id_change(changes, "order_id", before->order_id, after->order_id);
 	if (c && c->set_tags)
 		note_list_change(changes, "tags", strings_json(before->tags, before->n_tags),
 				 strings_json(after->tags, after->n_tags));

@@ -34,7 +34,7 @@ void ticket_apply_message(struct ticket *t, const struct message_new *mn, int64_
 
 /**
  * What a change does to its ticket, written into `t`: subject, status,
- * priority and assignee where the change names them, solved_at following the
+ * priority, assignee and linked order where the change names them, solved_at following the
  * status, updated_at. Tags and Cc are the store's to write.
  */
 void ticket_apply_change(struct ticket *t, const struct ticket_change *c, int64_t now);
@@ -47,8 +47,8 @@ int64_t ticket_solved_at(const struct ticket *before, const char *status, int64_
 
 /**
  * The changes between two states of a ticket, as the events record them:
- * {"field": [old, new]} for each of subject, status, priority and assignee_id
- * that differs, and tags and cc when `c` set them and their members differ
+ * {"field": [old, new]} for each of subject, status, priority, assignee_id and
+ * order_id that differs, and tags and cc when `c` set them and their members differ
  * (order does not count). `c` may be NULL (no tags or Cc were set).
  */
 json_t *ticket_changes(const struct ticket *before, const struct ticket *after,

@@ -157,6 +157,25 @@ static enum err_code check_assignee(struct db *db, int64_t id, struct error *err
 	return E_OK;
 }
 
+/* An agent links a ticket to one of its own customer's orders, never another's. */
+static enum err_code check_order(struct db *db, int64_t order_id, int64_t customer_id,
+				 struct error *err)
+{
+	struct db_arg args[] = { DB_I(order_id) };
+	int64_t owner = -1;
+	int rc = db_query(db, "SELECT COALESCE(customer_id, 0) FROM orders WHERE id = $1", args, 1,
+			  row_int, &owner);
+
+	if (rc)
+		return store_fail(db, rc, err, "reading order");
+	if (owner < 0)
+		return error_set(err, E_INVALID, "no order %lld", (long long)order_id);
+	if (owner != customer_id)
+		return error_set(err, E_INVALID, "order %lld is not this ticket's customer's",
+				 (long long)order_id);
+	return E_OK;
+}
+
 static enum err_code find_or_create_customer(struct db *db, const struct ticket_new *tn,
 					     int64_t *customer_id, struct arena *a,
 					     struct error *err)
@@ -448,12 +467,16 @@ static enum err_code ticket_update_tx(struct db *db, void *arg, struct error *er
 	if (t.assignee_id && t.assignee_id != before.assignee_id &&
 	    (rc = check_assignee(db, t.assignee_id, err)))
 		return rc;
-	struct db_arg args[] = { DB_I(u->id), DB_S(t.subject), DB_S(t.status), DB_S(t.priority),
-				 DB_ID(t.assignee_id), DB_I(t.updated_at), DB_ID(t.solved_at) };
+	if (t.order_id && t.order_id != before.order_id &&
+	    (rc = check_order(db, t.order_id, t.customer_id, err)))
+		return rc;
+	struct db_arg args[] = { DB_I(u->id),	      DB_S(t.subject),	   DB_S(t.status),
+				 DB_S(t.priority),    DB_ID(t.assignee_id), DB_I(t.updated_at),
+				 DB_ID(t.solved_at), DB_ID(t.order_id) };
 	qrc = db_query(db,
 		       "UPDATE tickets SET subject = $2, status = $3, priority = $4, assignee_id = $5,"
-		       " updated_at = $6, solved_at = $7 WHERE id = $1",
-		       args, 7, NULL, NULL);
+		       " updated_at = $6, solved_at = $7, order_id = $8 WHERE id = $1",
+		       args, 8, NULL, NULL);
 	if (qrc)
 		return store_fail(db, qrc, err, "updating ticket");
 	if (c->set_tags && (rc = set_tags(db, u->id, c->tags, c->n_tags, err)))

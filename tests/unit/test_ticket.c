@@ -114,6 +114,12 @@ static void test_change_fields(void)
 	CHECK(t.assignee_id == 3);
 	ticket_apply_change(&t, &unassign, NOW);
 	CHECK(t.assignee_id == 0);
+	ticket_apply_change(&t, &(struct ticket_change){ .set_order = 1, .order_id = 7 }, NOW);
+	CHECK(t.order_id == 7);
+	ticket_apply_change(&t, &c, NOW);
+	CHECK(t.order_id == 7); /* a change that does not name the order keeps it */
+	ticket_apply_change(&t, &(struct ticket_change){ .set_order = 1 }, NOW);
+	CHECK(t.order_id == 0);
 }
 
 static const char *dump(json_t *j)
@@ -138,6 +144,9 @@ static void test_changes(void)
 	after.assignee_id = 4;
 	CHECK_STR(dump(ticket_changes(&before, &after, NULL)),
 		  "{\"assignee_id\":[null,4],\"status\":[\"open\",\"pending\"]}");
+	after = before;
+	after.order_id = 12;
+	CHECK_STR(dump(ticket_changes(&before, &after, NULL)), "{\"order_id\":[null,12]}");
 	after = before;
 	before.tags = tags_a, before.n_tags = 2;
 	after.tags = tags_b, after.n_tags = 2;

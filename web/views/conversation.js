@@ -165,17 +165,21 @@ function Message({ m, customerName, app, closed }) {
 	</article>`;
 }
 
-function value(field, v, app) {
+function value(field, v, app, orderNumbers) {
 	if (v === null || v === undefined || v === '') return t('event.none');
 	if (field === 'status') return t('status.' + v);
 	if (field === 'priority') return t('priority.' + v);
 	if (field === 'assignee_id') return userName(app, v);
+	if (field === 'order_id') return orderNumbers?.get(v) ?? t('event.order', { id: v });
 	if (Array.isArray(v)) return v.length ? v.join(', ') : t('event.none');
 	return String(v);
 }
 
-/** One line per change an event made: "Ada changed status from Open to Solved". */
-export function eventLines(ev, app) {
+/**
+ * One line per change an event made: "Ada changed status from Open to Solved".
+ * orderNumbers (a Map, optional) names linked orders by number rather than id.
+ */
+export function eventLines(ev, app, orderNumbers) {
 	const actor = ev.actor_id === null ? t('event.system') : userName(app, ev.actor_id);
 	if (ev.type === 'ticket.created') return [t('event.created', { actor })];
 	const c = ev.changes || {};
@@ -187,15 +191,15 @@ export function eventLines(ev, app) {
 	// a change is [from, to]; other members (message_id) say which, not what changed
 	const changes = Object.entries(ev.changes || {}).filter(([, v]) => Array.isArray(v) && v.length === 2);
 	return changes.map(([field, [from, to]]) => {
-		const known = ['status', 'priority', 'assignee_id', 'tags', 'cc', 'subject'].includes(field);
+		const known = ['status', 'priority', 'assignee_id', 'order_id', 'tags', 'cc', 'subject'].includes(field);
 		return t(known ? 'event.' + field : 'event.other', {
-			actor, field, from: value(field, from, app), to: value(field, to, app),
+			actor, field, from: value(field, from, app, orderNumbers), to: value(field, to, app, orderNumbers),
 		});
 	});
 }
 
-function Event({ ev, app }) {
-	const lines = eventLines(ev, app);
+function Event({ ev, app, orderNumbers }) {
+	const lines = eventLines(ev, app, orderNumbers);
 	if (!lines.length) return null;
 	const warning = ev.type === 'mail.failed' || ev.type === 'mail.bounced';
 	return html`<div class=${warning ? 'event event-mail' : 'event'} id=${'e-' + ev.id}>
@@ -222,10 +226,10 @@ export function timeline(messages, events) {
 	return items;
 }
 
-export function Conversation({ messages, events, customerName, app, closed }) {
+export function Conversation({ messages, events, customerName, app, closed, orderNumbers }) {
 	return html`<div class="conversation">
 		${timeline(messages, events).map((x) => x.m
 			? html`<${Message} key=${'m' + x.m.id} m=${x.m} customerName=${customerName} app=${app} closed=${closed} />`
-			: html`<${Event} key=${'e' + x.ev.id} ev=${x.ev} app=${app} />`)}
+			: html`<${Event} key=${'e' + x.ev.id} ev=${x.ev} app=${app} orderNumbers=${orderNumbers} />`)}
 	</div>`;
 }

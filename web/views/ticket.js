@@ -11,6 +11,7 @@ import { ErrorText, useAsync } from './common.js';
 import { Composer } from './composer.js';
 import { Conversation } from './conversation.js';
 import { CustomerCard } from './customer.js';
+import { CustomerOrders, LinkedOrderLine, useLinkedOrder } from './orders.js';
 
 const SENDING_POLL_MS = 4000;
 
@@ -108,6 +109,10 @@ export function TicketPage({ id }) {
 	}, [id]);
 	const customerId = data?.ticket.customer_id;
 	const cust = useAsync(() => customerId && customer(customerId, true), [customerId]);
+	const orders = useAsync(() => customerId && get('/orders', { customer_id: customerId }).then((r) => r.orders), [customerId]);
+	const linkedOrder = useLinkedOrder(orders, data?.ticket.order_id);
+	const orderNumbers = new Map((orders.data || []).map((o) => [o.id, o.number]));
+	if (linkedOrder) orderNumbers.set(linkedOrder.id, linkedOrder.number);
 	useEffect(() => {
 		if (data) document.title = `#${data.ticket.number} ${data.ticket.subject} · deskd`;
 	}, [data?.ticket.subject]);
@@ -159,15 +164,18 @@ export function TicketPage({ id }) {
 				<h1 id="ticket-title"><span class="num">#${ticket.number}</span> ${ticket.subject}</h1>
 			</div>
 			<${TicketMeta} ticket=${ticket} />
+			<${LinkedOrderLine} order=${linkedOrder} />
 			<${Presence} others=${others} />
 			<${Conversation} messages=${data.messages} events=${data.events} customerName=${cust.data?.name} app=${app}
-				closed=${ticket.status === 'closed'} />
+				closed=${ticket.status === 'closed'} orderNumbers=${orderNumbers} />
 			<${Composer} ticket=${ticket} customer=${cust.data} messages=${data.messages} app=${app}
 				onSent=${load} onReplying=${setReplying} control=${composer} />
 		</section>
 		<aside class="side-col" aria-label=${t('ticket.sidebar')}>
 			<${Properties} ticket=${ticket} update=${update} app=${app} assigneeRef=${assigneeRef} />
 			${cust.data && html`<${CustomerCard} c=${cust.data} currentTicket=${id} />`}
+			${customerId && html`<${CustomerOrders} orders=${orders} linked=${linkedOrder}
+				onLink=${(orderId) => update({ order_id: orderId })} />`}
 		</aside>
 	</div>`;
 }
