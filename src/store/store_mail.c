@@ -748,7 +748,6 @@ static int thread_by_subject(struct db *db, const char *subject, const char *sen
 	return qrc;
 }
 
-/* Whether a name is written in Han, kana or Hangul (UTF-8 lead bytes E3..ED). */
 /*
  * The acknowledgement's placeholders: {{ticket.id}}, {{ticket.number}},
  * {{ticket.subject}}, {{customer.name}} and {{customer.first_name}}. Any other
