@@ -378,6 +378,12 @@ int notify_template_pick(enum order_state s, const char *lang, const struct noti
 
 /* --- values --- */
 
+/* An offset from UTC in minutes, or 0 for one no place has (beyond 14 hours, unknown). */
+static int real_offset(int minutes)
+{
+	return minutes >= -14 * 60 && minutes <= 14 * 60 ? minutes : 0;
+}
+
 /* The shipment whose carrier and tracking the message names; NULL: none. */
 static const struct shipment *shipment_of(const struct notify_facts *f)
 {
@@ -402,7 +408,8 @@ size_t notify_values(const struct notify_facts *f, enum track_lang l,
 
 	if (sh && sh->eta) {
 		eta = arena_alloc(a, 64);
-		track_date(eta, sh->eta + (int64_t)f->utc_offset_min * 60 * 1000000, l);
+		track_date(eta, sh->eta + (int64_t)real_offset(f->utc_offset_min) * 60 * 1000000,
+			   l);
 	}
 	if (o && o->currency) {
 		total = arena_alloc(a, 64);
@@ -447,17 +454,14 @@ static int in_window(int minute, const struct notify_quiet *q)
 int64_t notify_send_at(int64_t now, const struct notify_quiet *q, int customer_offset_min,
 		       int store_offset_min)
 {
-	int offset = customer_offset_min != NOTIFY_OFFSET_UNKNOWN ? customer_offset_min
-								  : store_offset_min;
+	int offset = real_offset(customer_offset_min != NOTIFY_OFFSET_UNKNOWN ? customer_offset_min
+									      : store_offset_min);
 	int64_t local, into_minute;
 	int minute;
 
 	if (!q || q->start == q->end || q->start < 0 || q->start >= DAY_MIN || q->end < 0 ||
 	    q->end >= DAY_MIN)
 		return now;
-	/* no place on earth is further than 14 hours from UTC */
-	if (offset < -14 * 60 || offset > 14 * 60)
-		offset = 0;
 	local = now + (int64_t)offset * MINUTE_US;
 	into_minute = floor_mod(local, MINUTE_US);
 	minute = (int)floor_mod((local - into_minute) / MINUTE_US, DAY_MIN);

@@ -55,7 +55,7 @@ struct notify_facts {
 	const char *store_name;
 	const char *tracking_url;    /* the order's tracking page; NULL: the carrier's link */
 	const char *unsubscribe_url; /* may be NULL */
-	int utc_offset_min;	     /* the shopper's, for the ETA's local date and time */
+	int utc_offset_min;	     /* the shopper's, for the ETA's local time; beyond 14 h: UTC */
 };
 
 /* How many values notify_values fills. */

@@ -182,6 +182,10 @@ static void test_values(void)
 	CHECK_STR(value(vars, "order.eta"), "8 Aralık 2026 06:00");
 	CHECK_STR(value(vars, "order.total"), "1.349,80 ₺");
 	CHECK_STR(value(vars, "order.status"), track_state_label(ORDER_SHIPPED, TRACK_TR));
+	/* an offset nobody has (passed through unknown) is UTC, not a date in another age */
+	f.utc_offset_min = NOTIFY_OFFSET_UNKNOWN;
+	notify_values(&f, TRACK_EN, vars, &a);
+	CHECK_STR(value(vars, "order.eta"), "Dec 8, 2026 03:00");
 
 	/* an order without shipments, currency or link: empty values, never NULL names */
 	f = (struct notify_facts){&bare, NULL, ORDER_CANCELLED, "Shop", NULL, NULL, 0};
