@@ -378,6 +378,9 @@ int notify_template_pick(enum order_state s, const char *lang, const struct noti
 
 /* --- values --- */
 
+#define MINUTE_US ((int64_t)60 * 1000000)
+#define DAY_MIN	  (24 * 60)
+
 /* An offset from UTC in minutes, or 0 for one no place has (beyond 14 hours, unknown). */
 static int real_offset(int minutes)
 {
@@ -408,8 +411,7 @@ size_t notify_values(const struct notify_facts *f, enum track_lang l,
 
 	if (sh && sh->eta) {
 		eta = arena_alloc(a, 64);
-		track_date(eta, sh->eta + (int64_t)real_offset(f->utc_offset_min) * 60 * 1000000,
-			   l);
+		track_date(eta, sh->eta + real_offset(f->utc_offset_min) * MINUTE_US, l);
 	}
 	if (o && o->currency) {
 		total = arena_alloc(a, 64);
@@ -432,9 +434,6 @@ size_t notify_values(const struct notify_facts *f, enum track_lang l,
 }
 
 /* --- quiet hours --- */
-
-#define MINUTE_US ((int64_t)60 * 1000000)
-#define DAY_MIN	  (24 * 60)
 
 /* a % m, in [0, m) for negative a too */
 static int64_t floor_mod(int64_t a, int64_t m)
