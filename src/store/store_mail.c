@@ -8,9 +8,9 @@
  */
 #include "core/mail.h"
 #include "core/render.h"
+#include "core/template.h"
 #include "core/ticket.h"
 #include "store/store_internal.h"
-#include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -748,58 +748,27 @@ static int thread_by_subject(struct db *db, const char *subject, const char *sen
 	return qrc;
 }
 
-/* Whether a name is written in Han, kana or Hangul (UTF-8 lead bytes E3..ED). */
-static int cjk_name(const char *name)
-{
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p >= 0xe3 && *p <= 0xed)
-			return 1;
-	return 0;
-}
-
-/* Replaces {{ticket.id}}, {{ticket.number}}, {{ticket.subject}}, {{customer.name}} and
- * {{customer.first_name}}. */
+/*
+ * The acknowledgement's placeholders: {{ticket.id}}, {{ticket.number}},
+ * {{ticket.subject}}, {{customer.name}} and {{customer.first_name}}. Any other
+ * {{...}} stays as written, as acknowledgements always had it.
+ */
 static char *fill_template(const char *tpl, const struct ticket *t, const char *name,
 			   struct arena *a)
 {
-	struct buf b;
-	char id[24], number[24], *out;
-	/*
-	 * The given name is the first word in most languages; Chinese, Japanese
-	 * and Korean names put the family name first and are used whole.
-	 */
-	const char *first_end = cjk_name(name) ? name + strlen(name) : name + strcspn(name, " ");
+	char id[24], number[24];
 
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
 	snprintf(number, sizeof(number), "%lld", (long long)(t->id + TICKET_NUMBER_OFFSET));
-	const struct {
-		const char *key, *value;
-		size_t len;
-	} vars[] = {
-		{ "{{ticket.id}}", id, strlen(id) },
-		{ "{{ticket.number}}", number, strlen(number) },
-		{ "{{ticket.subject}}", t->subject, strlen(t->subject) },
-		{ "{{customer.name}}", name, strlen(name) },
-		{ "{{customer.first_name}}", name, (size_t)(first_end - name) },
+	const struct template_var vars[] = {
+		{ "ticket.id", id },
+		{ "ticket.number", number },
+		{ "ticket.subject", t->subject },
+		{ "customer.name", name },
+		{ "customer.first_name", arena_strndup(a, name, template_first_name(name)) },
 	};
-
-	buf_init(&b, 0);
-	while (*tpl) {
-		size_t i, n = sizeof(vars) / sizeof(vars[0]);
-
-		for (i = 0; i < n; i++)
-			if (!strncmp(tpl, vars[i].key, strlen(vars[i].key)))
-				break;
-		if (i < n) {
-			buf_add(&b, vars[i].value, vars[i].len);
-			tpl += strlen(vars[i].key);
-		} else {
-			buf_add(&b, tpl++, 1);
-		}
-	}
-	out = arena_strndup(a, b.p ? b.p : "", b.len);
-	buf_release(&b);
-	return out;
+	return template_render_str(a, tpl, vars, sizeof(vars) / sizeof(vars[0]),
+				   TEMPLATE_KEEP_UNKNOWN, NULL);
 }
 
 /* Senders no person reads: answering them only feeds loops. */
