@@ -3,6 +3,7 @@
  */
 #include "orders/wismo.h"
 
+#include "core/template.h"
 #include "util/buf.h"
 
 #include <string.h>
@@ -199,25 +200,13 @@ static void add_around(struct buf *b, struct around s, const char *value, size_t
 	buf_adds(b, s.after);
 }
 
-/* Whether a name is written in Han, kana or Hangul (UTF-8 lead bytes E3..ED). */
-static int cjk(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p >= 0xe3 && *p <= 0xed)
-			return 1;
-	return 0;
-}
-
 /*
  * How the greeting names the customer: Korean and Japanese address the whole
- * name (with 님, 様); English and Turkish the given name, the first word,
- * unless the name is written in Han, kana or Hangul (family name first).
+ * name (with 님, 様); English and Turkish the given name (template.h's rule).
  */
 static size_t greeting_name(const char *name, enum track_lang l)
 {
-	if (l == TRACK_KO || l == TRACK_JA || cjk(name))
-		return strlen(name);
-	return strcspn(name, " ");
+	return l == TRACK_KO || l == TRACK_JA ? strlen(name) : template_first_name(name);
 }
 
 /* A date without its time: the time is the last word in every language's form. */
