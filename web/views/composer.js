@@ -97,6 +97,12 @@ export function Composer({ ticket, customer, messages, app, onSent, onReplying, 
 			setKind(k);
 			area.current.focus();
 		},
+		/** A suggested reply into the draft: it replaces an empty one, else follows it after a blank line. */
+		use(body) {
+			setKind('reply');
+			edit(text.trim() ? text.replace(/\s+$/, '') + '\n\n' + body : body);
+			area.current.focus();
+		},
 	};
 	const edit = (value) => {
 		setText(value);

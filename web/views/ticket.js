@@ -12,6 +12,7 @@ import { Composer } from './composer.js';
 import { Conversation } from './conversation.js';
 import { CustomerCard } from './customer.js';
 import { CustomerOrders, LinkedOrderLine, useLinkedOrder } from './orders.js';
+import { WismoCard, useWismoAnswer } from './wismo.js';
 
 const SENDING_POLL_MS = 4000;
 
@@ -98,7 +99,7 @@ export function TicketPage({ id }) {
 	const [error, setError] = useState(null);
 	const [replying, setReplying] = useState(false);
 	const others = usePresence(id, app.me.id, replying);
-	const composer = useRef({ focus() {} });
+	const composer = useRef({ focus() {}, use() {} });
 	const assigneeRef = useRef();
 	const timer = useRef();
 
@@ -111,6 +112,7 @@ export function TicketPage({ id }) {
 	const cust = useAsync(() => customerId && customer(customerId, true), [customerId]);
 	const orders = useAsync(() => customerId && get('/orders', { customer_id: customerId }).then((r) => r.orders), [customerId]);
 	const linkedOrder = useLinkedOrder(orders, data?.ticket.order_id);
+	const wismo = useWismoAnswer(data?.ticket);
 	const orderNumbers = new Map((orders.data || []).map((o) => [o.id, o.number]));
 	if (linkedOrder) orderNumbers.set(linkedOrder.id, linkedOrder.number);
 	useEffect(() => {
@@ -168,6 +170,7 @@ export function TicketPage({ id }) {
 			<${Presence} others=${others} />
 			<${Conversation} messages=${data.messages} events=${data.events} customerName=${cust.data?.name} app=${app}
 				closed=${ticket.status === 'closed'} orderNumbers=${orderNumbers} />
+			<${WismoCard} answer=${wismo} onUse=${(text) => composer.current.use(text)} />
 			<${Composer} ticket=${ticket} customer=${cust.data} messages=${data.messages} app=${app}
 				onSent=${load} onReplying=${setReplying} control=${composer} />
 		</section>
